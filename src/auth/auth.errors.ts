@@ -1,0 +1,16 @@
+import { DomainError } from '../common/errors/domain-error.js';
+
+export class AuthError extends DomainError {
+  static missingToken(): AuthError {
+    return new AuthError('AUTH_REQUIRED', 'unauthenticated', 'A bearer token is required (Authorization: Bearer <token>)');
+  }
+  static expiredToken(): AuthError {
+    return new AuthError('TOKEN_EXPIRED', 'unauthenticated', 'The bearer token has expired');
+  }
+  static invalidToken(reason: string): AuthError {
+    return new AuthError('TOKEN_INVALID', 'unauthenticated', `The bearer token is not valid: ${reason}`);
+  }
+  static forbidden(required: readonly string[]): AuthError {
+    return new AuthError('FORBIDDEN_ROLE', 'forbidden', `This operation requires one of the roles: ${required.join(', ')}`);
+  }
+}

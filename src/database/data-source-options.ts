@@ -1,0 +1,32 @@
+import type { DataSourceOptions } from 'typeorm';
+import { ENTITIES } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export interface DataSourceSettings {
+  url: string;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+/** The one definition of how we talk to PostgreSQL; `synchronize` is off everywhere. */
+export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: settings.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    migrationsRun: false,
+    synchronize: false,
+    logging: ['error', 'warn', 'migration'],
+    applicationName: settings.applicationName ?? 'model-ab',
+    poolSize: settings.poolSize ?? 20,
+    extra: {
+      // Fail fast when the database is down so requests answer 503 in seconds instead of hanging.
+      connectionTimeoutMillis: 2000,
+      idleTimeoutMillis: 30_000,
+      query_timeout: 30_000,
+      keepAlive: true,
+    },
+  };
+}

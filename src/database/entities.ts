@@ -1,0 +1,8 @@
+import type { MixedList } from 'typeorm';
+
+/**
+ * Every entity of every module, for the DataSource the app, the migration CLI and the tests share.
+ * A module adds its entities here and to its own TypeOrmModule.forFeature.
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const ENTITIES: MixedList<Function> = [];

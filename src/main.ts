@@ -1,0 +1,96 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.js';
+import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
+import { JsonLogger } from './common/logging/json-logger.js';
+import { startDatabase } from './database/start-database.js';
+import { resolveJwtSecret } from './auth/jwt-secret.js';
+import { secretKey, signToken } from './auth/token-signer.js';
+
+const SHUTDOWN_DEADLINE_MS = 30_000;
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = new JsonLogger(config.logLevel);
+  Logger.overrideLogger(logger);
+  const log = new Logger('Bootstrap');
+
+  const database = await startDatabase(config, (message) => log.log(message));
+  const stopDatabase = async (): Promise<void> => {
+    if (database.embedded) {
+      await database.embedded.stop();
+      log.log('embedded PostgreSQL stopped');
+    }
+  };
+
+  try {
+    const secret = await resolveJwtSecret(config.jwtSecret, config.dataDir);
+    if (secret.source !== 'environment') {
+      log.log(`JWT_SECRET not set: using the secret ${secret.source === 'generated' ? 'just created' : 'kept'} in ${config.dataDir}/jwt-secret`);
+    }
+    const resolved = new AppConfig({ ...config, databaseUrl: database.url, jwtSecret: secret.secret });
+    const app = await createApp(resolved, { logger });
+
+    let stopping = false;
+    const shutdown = async (signal: string): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      log.log(`${signal} received: finishing in-flight requests, flushing and stopping`);
+      setTimeout(() => {
+        log.error(`shutdown did not finish within ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS).unref();
+      let code = 0;
+      try {
+        // Stop accepting and let in-flight requests finish first, then run the modules' shutdown
+        // hooks (buffers flush into a still-open pool), then close the pool, then the server.
+        await app.getHttpAdapter().getInstance().close();
+        await app.close();
+      } catch (error) {
+        code = 1;
+        log.error(`shutdown failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      await stopDatabase().catch((error: unknown) => log.error(`stopping PostgreSQL failed: ${String(error)}`));
+      log.log('stopped');
+      process.exit(code);
+    };
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+
+    await app.listen({ port: resolved.port, host: resolved.host });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : resolved.port;
+    const shownHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
+    const url = `http://${shownHost}:${port}`;
+    log.log({ msg: `model-ab listening on ${url} (Swagger UI: ${url}/docs)`, url });
+    if (resolved.nodeEnv !== 'production') {
+      const token = signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d' });
+      log.log({ msg: `admin token (sub "admin", valid 30 days): ${token}`, admin_token: token });
+      if (process.stdout.isTTY) {
+        process.stdout.write(`\n  model-ab is running at ${url}\n  Swagger UI:  ${url}/docs\n  Admin token: ${token}\n\n`);
+      }
+    }
+  } catch (error) {
+    log.error(`start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await stopDatabase().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
+process.on('unhandledRejection', (reason) => {
+  new Logger('Process').error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+});
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

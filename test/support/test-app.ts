@@ -1,0 +1,51 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { DynamicModule } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { JsonLogger } from '../../src/common/logging/json-logger.js';
+import supertest from 'supertest';
+import { DataSource } from 'typeorm';
+import { inject } from 'vitest';
+import { createApp } from '../../src/app.js';
+import { AppConfig, loadConfig } from '../../src/config/app-config.js';
+import { createTestDatabase } from './database.js';
+import { TestTokens } from './tokens.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  /** supertest against the app's HTTP server. */
+  http: () => supertest.Agent;
+  tokens: TestTokens;
+  dataSource: DataSource;
+  databaseUrl: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * The real application (same factory as `npm start`) on its own fresh database in the shared test
+ * cluster. `env` overrides configuration variables as the environment would.
+ */
+export async function createTestApp(env: Record<string, string> = {}, options: { database?: { url: string }; rootModule?: (config: AppConfig) => DynamicModule } = {}): Promise<TestApp> {
+  const adminUrl = inject('adminDatabaseUrl');
+  const database = options.database ? { ...options.database, drop: async () => undefined } : await createTestDatabase(adminUrl);
+  const secret = randomBytes(32).toString('hex');
+  const dataDir = path.join(inject('testTmpDir'), `app-${randomBytes(4).toString('hex')}`);
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, SEED_EXAMPLE_MODELS: 'false', ...env });
+  const resolved = new AppConfig({ ...config, databaseUrl: database.url, jwtSecret: secret });
+  const app = await createApp(resolved, { logger: new JsonLogger(resolved.logLevel), rootModule: options.rootModule?.(resolved) });
+  await app.getHttpAdapter().getInstance().ready();
+  const dataSource = app.get(DataSource);
+  return {
+    app,
+    config: resolved,
+    http: () => supertest.agent(app.getHttpServer()),
+    tokens: new TestTokens(secret),
+    dataSource,
+    databaseUrl: database.url,
+    close: async () => {
+      await app.close();
+      await database.drop();
+    },
+  };
+}
