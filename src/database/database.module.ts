@@ -1,11 +1,16 @@
-import { Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrationsLocked } from './run-migrations.js';
+import { ChangeFeed } from './change-feed.service.js';
 
+/** The DataSource (migrated at start) and the cross-instance change feed, for every module. */
+@Global()
 @Module({
+  providers: [ChangeFeed],
+  exports: [ChangeFeed],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],

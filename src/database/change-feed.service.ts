@@ -1,0 +1,121 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+
+export const CHANGE_CHANNEL = 'model_ab_changes';
+
+/** Something cached elsewhere changed: `topic` names the cache (e.g. "ab_tests"), `key` the entry. */
+export interface Change {
+  topic: string;
+  key?: string;
+}
+
+/** Delivered to listeners after a reconnect: notifications may have been missed, re-read everything. */
+export const RESYNC: Change = { topic: '*' };
+
+type Listener = (change: Change) => void;
+
+/**
+ * Cross-instance cache invalidation through PostgreSQL LISTEN/NOTIFY. `publish` inside a
+ * transaction is delivered at commit (and not at all on rollback). One dedicated connection listens;
+ * when it drops, it reconnects with backoff and tells listeners to resync. Caches should still
+ * re-read periodically: NOTIFY is best-effort across network partitions.
+ */
+@Injectable()
+export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ChangeFeed');
+  private readonly listeners = new Set<Listener>();
+  private client: pg.Client | null = null;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private backoffMs = 250;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** NOTIFY every instance (this one included). Pass the transaction's manager to publish at commit. */
+  async publish(change: Change, manager?: EntityManager): Promise<void> {
+    await (manager ?? this.dataSource.manager).query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.connect().catch((error: unknown) => {
+      this.logger.warn(`LISTEN connection failed (${describe(error)}); retrying`);
+      this.scheduleReconnect();
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const client = this.client;
+    this.client = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.config.databaseUrl!, connectionTimeoutMillis: 2000, keepAlive: true, application_name: 'model-ab-listen' });
+    client.on('error', (error) => {
+      this.logger.warn(`LISTEN connection lost: ${describe(error)}`);
+      if (this.client === client) this.client = null;
+      client.end().catch(() => undefined);
+      this.scheduleReconnect();
+    });
+    client.on('notification', (message) => {
+      if (message.channel !== CHANGE_CHANNEL || !message.payload) return;
+      try {
+        this.emit(JSON.parse(message.payload) as Change);
+      } catch {
+        this.logger.warn(`ignoring a malformed change notification: ${message.payload}`);
+      }
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANGE_CHANNEL}`);
+    if (this.stopped) {
+      await client.end();
+      return;
+    }
+    const wasReconnect = this.backoffMs > 250 || this.reconnectTimer !== null;
+    this.client = client;
+    this.backoffMs = 250;
+    this.reconnectTimer = null;
+    if (wasReconnect) this.emit(RESYNC);
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped || this.reconnectTimer) return;
+    const delay = this.backoffMs;
+    this.backoffMs = Math.min(this.backoffMs * 2, 5000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.connect().catch((error: unknown) => {
+        this.logger.debug(`LISTEN reconnect failed: ${describe(error)}`);
+        this.backoffMs = Math.max(this.backoffMs, 500);
+        this.scheduleReconnect();
+      });
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private emit(change: Change): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.logger.error(`change listener failed: ${describe(error)}`);
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
