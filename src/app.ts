@@ -5,6 +5,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import multipart from '@fastify/multipart';
 import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { createHash } from 'node:crypto';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter.js';
@@ -91,6 +93,27 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await app.register(multipart, {
     limits: { fileSize: config.maxUploadBytes, files: 1, fields: 20, fieldSize: 1024 * 1024, parts: 25 },
   });
+  if (config.rateLimitWritesPerMinute > 0) {
+    const max = config.rateLimitWritesPerMinute;
+    await app.register(rateLimit, {
+      global: true,
+      max,
+      timeWindow: 60_000,
+      cache: 10_000,
+      // Per caller: the bearer token when there is one (hashed: the store holds no credentials), else the address.
+      keyGenerator: (request) => {
+        const authorization = request.headers.authorization;
+        return authorization ? createHash('sha1').update(authorization).digest('base64url') : `ip:${request.ip}`;
+      },
+      // Only writes are limited; reads (variant lookups, results) stay on the fast path.
+      allowList: (request) => request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS',
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(new Error(`Too many write requests: at most ${context.max} per minute per token; retry in ${context.after}`), {
+          statusCode: 429,
+          code: 'FST_RATE_LIMITED',
+        }),
+    });
+  }
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
 
   fastify.addHook('onRequest', (request, reply, done) => {
