@@ -4,13 +4,14 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
+import { ModelRegistryModule } from './modules/model-registry/model-registry.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, HealthModule, ModelRegistryModule],
     };
   }
 }

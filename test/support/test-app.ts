@@ -26,10 +26,12 @@ export interface TestApp {
  * The real application (same factory as `npm start`) on its own fresh database in the shared test
  * cluster. `env` overrides configuration variables as the environment would.
  */
-export async function createTestApp(env: Record<string, string> = {}, options: { database?: { url: string }; rootModule?: (config: AppConfig) => DynamicModule } = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: { database?: { url: string }; jwtSecret?: string; rootModule?: (config: AppConfig) => DynamicModule } = {}): Promise<TestApp> {
   const adminUrl = inject('adminDatabaseUrl');
   const database = options.database ? { ...options.database, drop: async () => undefined } : await createTestDatabase(adminUrl);
-  const secret = randomBytes(32).toString('hex');
+  // Instances of one deployment share the secret; passport's 'jwt' strategy is also process-global,
+  // so a second app in this process verifies every app's tokens with its secret.
+  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
   const dataDir = path.join(inject('testTmpDir'), `app-${randomBytes(4).toString('hex')}`);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, SEED_EXAMPLE_MODELS: 'false', ...env });
   const resolved = new AppConfig({ ...config, databaseUrl: database.url, jwtSecret: secret });
