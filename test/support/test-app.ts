@@ -11,6 +11,8 @@ import { AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { createTestDatabase } from './database.js';
 import { TestTokens } from './tokens.js';
 
+const PROCESS_JWT_SECRET = randomBytes(32).toString('hex');
+
 export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
@@ -29,9 +31,9 @@ export interface TestApp {
 export async function createTestApp(env: Record<string, string> = {}, options: { database?: { url: string }; jwtSecret?: string; rootModule?: (config: AppConfig) => DynamicModule } = {}): Promise<TestApp> {
   const adminUrl = inject('adminDatabaseUrl');
   const database = options.database ? { ...options.database, drop: async () => undefined } : await createTestDatabase(adminUrl);
-  // Instances of one deployment share the secret; passport's 'jwt' strategy is also process-global,
-  // so a second app in this process verifies every app's tokens with its secret.
-  const secret = options.jwtSecret ?? randomBytes(32).toString('hex');
+  // Instances of one deployment share the secret. Passport's 'jwt' strategy is also process-global
+  // (the last app created verifies every app's tokens), so apps in one test file share one secret.
+  const secret = options.jwtSecret ?? PROCESS_JWT_SECRET;
   const dataDir = path.join(inject('testTmpDir'), `app-${randomBytes(4).toString('hex')}`);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, SEED_EXAMPLE_MODELS: 'false', ...env });
   const resolved = new AppConfig({ ...config, databaseUrl: database.url, jwtSecret: secret });
