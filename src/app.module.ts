@@ -5,13 +5,15 @@ import { DatabaseModule } from './database/database.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { HealthModule } from './modules/health/health.module.js';
 import { ModelRegistryModule } from './modules/model-registry/model-registry.module.js';
+import { AbTestsModule } from './modules/ab-tests/ab-tests.module.js';
+import { MetricsModule } from './modules/metrics/metrics.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, HealthModule, ModelRegistryModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, HealthModule, ModelRegistryModule, MetricsModule, AbTestsModule],
     };
   }
 }

@@ -1,0 +1,164 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { ChangeFeed } from '../../database/change-feed.service.js';
+import { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import { AB_TESTS_TOPIC, ActiveTestsCache } from './active-tests.cache.js';
+import { appendAuditEvent } from './ab-test-audit.js';
+import { AbTestError } from './ab-tests.errors.js';
+import type { TrafficSplit, Variant } from './bucketing.js';
+import { AbTest, type JsonObject } from './entities/ab-test.entity.js';
+import { allowedActions, eventAction, nextStatus, RUNNING_STATUSES, type AbTestStatus, type LifecycleAction } from './lifecycle.js';
+import { AB_TEST_COMPLETION_HOOK, type AbTestCompletionHook } from './metrics-ports.js';
+import { sameTrafficSplit, trafficSplitProblems } from './traffic-split.js';
+import { assertVersionsUsable } from './version-check.js';
+
+/** The partial unique index that lets only one test per model type be active or paused. */
+const ONE_RUNNING_INDEX = 'ab_tests_one_running_per_model_type';
+
+export interface CompleteTestInput {
+  winner?: Variant | null;
+  promote?: boolean;
+  notes?: string;
+}
+
+interface Change {
+  /** Columns to update (updatedAt is added). */
+  changes: Partial<AbTest>;
+  before: JsonObject;
+  after: JsonObject;
+}
+
+/**
+ * start, pause, complete and ramp. Each runs in one transaction that locks the test's row
+ * (SELECT … FOR UPDATE), checks the transition against the state machine, updates the row, appends
+ * the audit event and publishes the change (delivered to every instance at commit). After the
+ * commit, this instance's routing cache is invalidated at once.
+ */
+@Injectable()
+export class AbTestLifecycleService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: ModelRegistryService,
+    private readonly changeFeed: ChangeFeed,
+    private readonly cache: ActiveTestsCache,
+    @Optional() @Inject(AB_TEST_COMPLETION_HOOK) private readonly completionHook?: AbTestCompletionHook,
+  ) {}
+
+  /** draft or paused → active, after checking both versions again and that no other test runs. */
+  async startTest(id: string, actor: string): Promise<AbTest> {
+    try {
+      return await this.change(id, 'start', actor, async (test, to, manager) => {
+        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB);
+        const other = await this.otherRunningTest(manager, test.modelType, test.id);
+        if (other) throw AbTestError.anotherTestRunning(test.modelType, other);
+        const startDate = test.startDate ?? new Date();
+        return {
+          changes: { status: to, startDate },
+          before: { status: test.status },
+          after: { status: to, start_date: startDate.toISOString() },
+        };
+      });
+    } catch (error) {
+      // Two starts raced past the check above; the index let one of them win.
+      if (isUniqueViolation(error, ONE_RUNNING_INDEX)) {
+        const test = await this.dataSource.getRepository(AbTest).findOneBy({ id });
+        const other = test ? await this.otherRunningTest(this.dataSource.manager, test.modelType, id) : null;
+        throw AbTestError.anotherTestRunning(test?.modelType ?? 'unknown', other);
+      }
+      throw error;
+    }
+  }
+
+  /** active → paused: everyone gets variant a's version and no new assignments are made. */
+  pauseTest(id: string, actor: string): Promise<AbTest> {
+    return this.change(id, 'pause', actor, (test, to) =>
+      Promise.resolve({ changes: { status: to }, before: { status: test.status }, after: { status: to } }),
+    );
+  }
+
+  /**
+   * active or paused → completed. With `promote` and a winner, the winner's version becomes the
+   * production version in the same transaction (both commit or neither does).
+   */
+  async completeTest(id: string, input: CompleteTestInput, actor: string): Promise<AbTest> {
+    const winner = input.winner ?? null;
+    if (input.promote && winner === null) throw AbTestError.promoteRequiresWinner();
+    return this.change(id, 'complete', actor, async (test, to, manager) => {
+      const endDate = new Date();
+      let promoted: string | null = null;
+      if (input.promote && winner !== null) {
+        promoted = winner === 'a' ? test.variantA : test.variantB;
+        await this.registry.promoteVersion(test.modelType, promoted, 'production', actor, manager);
+      }
+      return {
+        changes: { status: to, winner, endDate, notes: input.notes ?? test.notes },
+        before: { status: test.status },
+        after: { status: to, winner, promoted_version: promoted, end_date: endDate.toISOString(), ...(input.notes !== undefined ? { notes: input.notes } : {}) },
+      };
+    });
+  }
+
+  /**
+   * Ramps the split (e.g. 10/90 → 50/50). Users already assigned keep their variant; new users are
+   * bucketed under the new split, and their assignments record the new split_version.
+   */
+  async changeTrafficSplit(id: string, split: TrafficSplit, actor: string): Promise<AbTest> {
+    const problems = trafficSplitProblems(split);
+    if (problems.length > 0) throw AbTestError.invalidTrafficSplit(problems);
+    const next = { a: split.a, b: split.b };
+    return this.change(id, 'change_traffic_split', actor, (test) => {
+      if (sameTrafficSplit(test.trafficSplit, next)) return Promise.resolve(null);
+      const splitVersion = test.splitVersion + 1;
+      return Promise.resolve({
+        changes: {
+          trafficSplit: next,
+          splitVersion,
+          splitHistory: [...test.splitHistory, { version: splitVersion, ...next, since: new Date().toISOString() }],
+        },
+        before: { traffic_split: test.trafficSplit, split_version: test.splitVersion },
+        after: { traffic_split: next, split_version: splitVersion },
+      });
+    });
+  }
+
+  private async change(
+    id: string,
+    action: LifecycleAction,
+    actor: string,
+    decide: (test: AbTest, to: AbTestStatus, manager: EntityManager) => Promise<Change | null>,
+  ): Promise<AbTest> {
+    const { test, changed } = await this.dataSource.transaction(async (manager) => {
+      const test = await manager.getRepository(AbTest).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!test) throw AbTestError.notFound(id);
+      const from = test.status;
+      const to = nextStatus(from, action);
+      if (to === null) throw AbTestError.invalidTransition(id, from, action, allowedActions(from));
+      const change = await decide(test, to, manager);
+      if (change === null) return { test, changed: false };
+      const updatedAt = new Date();
+      await manager.update(AbTest, { id }, { ...change.changes, updatedAt });
+      Object.assign(test, change.changes, { updatedAt });
+      if (to === 'completed' && this.completionHook) await this.completionHook.onTestCompleting(id, manager);
+      await appendAuditEvent(manager, { abTestId: id, action: eventAction(from, action), actor, before: change.before, after: change.after });
+      await this.changeFeed.publish({ topic: AB_TESTS_TOPIC, key: test.modelType }, manager);
+      return { test, changed: true };
+    });
+    if (changed) this.cache.invalidate(test.modelType);
+    return test;
+  }
+
+  private async otherRunningTest(manager: EntityManager, modelType: string, exceptId: string): Promise<{ id: string; name: string; status: string } | null> {
+    const rows = (await manager.query(`SELECT id, name, status FROM ab_tests WHERE model_type = $1 AND status = ANY($2::ab_test_status[]) AND id <> $3 LIMIT 1`, [
+      modelType,
+      RUNNING_STATUSES,
+      exceptId,
+    ])) as Array<{ id: string; name: string; status: string }>;
+    return rows[0] ?? null;
+  }
+}
+
+function isUniqueViolation(error: unknown, constraint: string): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const driverError = error.driverError as { code?: string; constraint?: string } | undefined;
+  return driverError?.code === '23505' && driverError.constraint === constraint;
+}

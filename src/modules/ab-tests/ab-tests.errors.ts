@@ -1,0 +1,87 @@
+import { DomainError } from '../../common/errors/domain-error.js';
+import type { AbTestStatus, LifecycleAction } from './lifecycle.js';
+
+/** Errors of the A/B tests module; `code` is stable (clients switch on it). */
+export class AbTestError extends DomainError {
+  static notFound(id: string): AbTestError {
+    return new AbTestError('AB_TEST_NOT_FOUND', 'not_found', `A/B test ${id} does not exist`, { test_id: id });
+  }
+
+  static invalidTransition(id: string, status: AbTestStatus, action: LifecycleAction, allowed: readonly LifecycleAction[]): AbTestError {
+    const verb = action === 'change_traffic_split' ? 'change the traffic split of' : action;
+    const hint = allowed.length > 0 ? `; from ${status} it can: ${allowed.join(', ')}` : '';
+    return new AbTestError('INVALID_TRANSITION', 'conflict', `Cannot ${verb} A/B test ${id}: it is ${status}${hint}`, {
+      test_id: id,
+      current_status: status,
+      action,
+      allowed_actions: [...allowed],
+    });
+  }
+
+  static anotherTestRunning(modelType: string, other: { id: string; name: string; status: string } | null): AbTestError {
+    const which = other ? `A/B test ${other.id} ("${other.name}") is already ${other.status}` : 'another A/B test is already active or paused';
+    return new AbTestError(
+      'AB_TEST_ALREADY_RUNNING',
+      'conflict',
+      `Cannot start: ${which} for model type "${modelType}"; complete it first`,
+      other ? { model_type: modelType, other_test_id: other.id, other_test_status: other.status } : { model_type: modelType },
+    );
+  }
+
+  static invalidTrafficSplit(problems: string[]): AbTestError {
+    return new AbTestError('INVALID_TRAFFIC_SPLIT', 'invalid', problems.join('; '), { problems });
+  }
+
+  static identicalVariants(version: string): AbTestError {
+    return new AbTestError('IDENTICAL_VARIANTS', 'invalid', `variant_a and variant_b must be different model versions, both are "${version}"`);
+  }
+
+  static duplicateMetric(name: string): AbTestError {
+    return new AbTestError('DUPLICATE_METRIC', 'invalid', `metrics declares "${name}" more than once`);
+  }
+
+  static promoteRequiresWinner(): AbTestError {
+    return new AbTestError('PROMOTE_REQUIRES_WINNER', 'invalid', 'promote: true needs a winner ("a" or "b")');
+  }
+
+  static modelTypeNotFound(modelType: string): AbTestError {
+    return new AbTestError('MODEL_TYPE_NOT_FOUND', 'unprocessable', `Model type "${modelType}" is not registered`, { model_type: modelType });
+  }
+
+  static versionNotFound(field: 'variant_a' | 'variant_b', modelType: string, version: string): AbTestError {
+    return new AbTestError('MODEL_VERSION_NOT_FOUND', 'unprocessable', `${field}: model version "${version}" of "${modelType}" does not exist`, {
+      field,
+      model_type: modelType,
+      version,
+    });
+  }
+
+  static versionArchived(field: 'variant_a' | 'variant_b', modelType: string, version: string): AbTestError {
+    return new AbTestError('MODEL_VERSION_ARCHIVED', 'unprocessable', `${field}: model version "${version}" of "${modelType}" is archived`, {
+      field,
+      model_type: modelType,
+      version,
+    });
+  }
+
+  static noModelVersion(modelType: string): AbTestError {
+    return new AbTestError(
+      'NO_MODEL_VERSION',
+      'not_found',
+      `Model type "${modelType}" has no running A/B test and no production version`,
+      { model_type: modelType },
+    );
+  }
+
+  static assignmentUnavailable(modelType: string): AbTestError {
+    return new AbTestError('ASSIGNMENT_UNAVAILABLE', 'unavailable', `The A/B test of "${modelType}" kept changing state; try again`, { model_type: modelType });
+  }
+
+  static invalidUserId(): AbTestError {
+    return new AbTestError('INVALID_USER_ID', 'invalid', 'The user id must be 1 to 255 characters');
+  }
+
+  static otherUsersVariant(): AbTestError {
+    return new AbTestError('FORBIDDEN_USER_ID', 'forbidden', 'A user token can only ask for its own variant; user_id needs a service or admin token');
+  }
+}

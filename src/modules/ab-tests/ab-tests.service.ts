@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import { appendAuditEvent } from './ab-test-audit.js';
+import { AbTestError } from './ab-tests.errors.js';
+import type { Variant } from './bucketing.js';
+import type { CreateAbTestDto } from './dto/create-ab-test.dto.js';
+import type { AssignmentCounts } from './dto/ab-test.response.js';
+import { AbTest, type AbTestCriteria, type MetricDefinition } from './entities/ab-test.entity.js';
+import { AbTestEvent } from './entities/ab-test-event.entity.js';
+import type { AbTestStatus } from './lifecycle.js';
+import {
+  AB_TEST_METRIC_RECORDER,
+  AB_TEST_METRICS_READER,
+  NOOP_METRIC_RECORDER,
+  ZERO_METRICS_READER,
+  type AbTestMetricRecorder,
+  type AbTestMetricsReader,
+  type AbTestMetricsSummary,
+} from './metrics-ports.js';
+import { trafficSplitProblems } from './traffic-split.js';
+import { assertVersionsUsable } from './version-check.js';
+
+export interface AbTestFilter {
+  modelType?: string;
+  status?: AbTestStatus;
+  limit: number;
+  offset: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface AbTestDetail {
+  test: AbTest;
+  metrics: AbTestMetricsSummary;
+  assignments: AssignmentCounts;
+}
+
+/** Creating and reading A/B tests (the lifecycle lives in AbTestLifecycleService). */
+@Injectable()
+export class AbTestsService {
+  private readonly metricsReader: AbTestMetricsReader;
+  private readonly metricRecorder: AbTestMetricRecorder;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: ModelRegistryService,
+    @Optional() @Inject(AB_TEST_METRICS_READER) metricsReader?: AbTestMetricsReader,
+    @Optional() @Inject(AB_TEST_METRIC_RECORDER) metricRecorder?: AbTestMetricRecorder,
+  ) {
+    this.metricsReader = metricsReader ?? ZERO_METRICS_READER;
+    this.metricRecorder = metricRecorder ?? NOOP_METRIC_RECORDER;
+  }
+
+  /** A new test in draft, after checking its split, metrics and both model versions. */
+  async createTest(input: CreateAbTestDto, actor: string): Promise<AbTest> {
+    const problems = trafficSplitProblems(input.traffic_split);
+    if (problems.length > 0) throw AbTestError.invalidTrafficSplit(problems);
+    if (input.variant_a === input.variant_b) throw AbTestError.identicalVariants(input.variant_a);
+    const metricDefinitions: MetricDefinition[] = (input.metrics ?? []).map((m) => ({ name: m.name, higher_is_better: m.higher_is_better ?? true }));
+    const seen = new Set<string>();
+    for (const { name } of metricDefinitions) {
+      if (seen.has(name)) throw AbTestError.duplicateMetric(name);
+      seen.add(name);
+    }
+    if (!(await this.registry.modelTypeExists(input.model_type))) throw AbTestError.modelTypeNotFound(input.model_type);
+    const versions = await assertVersionsUsable(this.registry, input.model_type, input.variant_a, input.variant_b);
+    if (versions.variantA === versions.variantB) throw AbTestError.identicalVariants(versions.variantA);
+
+    const id = randomUUID();
+    const now = new Date();
+    const split = { a: input.traffic_split.a, b: input.traffic_split.b };
+    const test: AbTest = Object.assign(new AbTest(), {
+      id,
+      name: input.name,
+      description: input.description ?? null,
+      modelType: input.model_type,
+      variantA: versions.variantA,
+      variantB: versions.variantB,
+      trafficSplit: split,
+      splitVersion: 1,
+      splitHistory: [{ version: 1, ...split, since: now.toISOString() }],
+      status: 'draft' as const,
+      criteria: compactCriteria(input.criteria),
+      hashSeed: input.hash_seed ?? id,
+      metricDefinitions,
+      autoPause: input.auto_pause ?? false,
+      metrics: null,
+      winner: null,
+      notes: null,
+      startDate: null,
+      endDate: null,
+      createdBy: actor,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.dataSource.transaction(async (manager) => {
+      await manager.insert(AbTest, test);
+      await appendAuditEvent(manager, {
+        abTestId: id,
+        action: 'created',
+        actor,
+        before: null,
+        after: { status: 'draft', model_type: test.modelType, variant_a: test.variantA, variant_b: test.variantB, traffic_split: split },
+      });
+    });
+    return test;
+  }
+
+  async listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
+    const [items, total] = await this.dataSource.getRepository(AbTest).findAndCount({
+      where: { ...(filter.modelType ? { modelType: filter.modelType } : {}), ...(filter.status ? { status: filter.status } : {}) },
+      order: { createdAt: 'DESC', id: 'ASC' },
+      take: filter.limit,
+      skip: filter.offset,
+    });
+    return { items, total };
+  }
+
+  async getTest(id: string): Promise<AbTest> {
+    const test = await this.dataSource.getRepository(AbTest).findOneBy({ id });
+    if (!test) throw AbTestError.notFound(id);
+    return test;
+  }
+
+  /** The test with its per-variant metrics and stored assignment counts (the seed's "test stats"). */
+  async getTestDetail(id: string): Promise<AbTestDetail> {
+    const test = await this.getTest(id);
+    const [metrics, assignments] = await Promise.all([this.metricsReader.summarize(id), this.countAssignments(id)]);
+    return { test, metrics, assignments };
+  }
+
+  async countAssignments(id: string): Promise<AssignmentCounts> {
+    const rows = (await this.dataSource.query(
+      `SELECT variant, count(*)::int AS n FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY variant`,
+      [id],
+    )) as Array<{ variant: Variant; n: number }>;
+    const counts: AssignmentCounts = { a: 0, b: 0 };
+    for (const row of rows) counts[row.variant] = row.n;
+    return counts;
+  }
+
+  /** The audit log of a test, oldest first. */
+  async listEvents(id: string, page: { limit: number; offset: number }): Promise<Page<AbTestEvent>> {
+    await this.getTest(id);
+    const [items, total] = await this.dataSource.getRepository(AbTestEvent).findAndCount({
+      where: { abTestId: id },
+      order: { id: 'ASC' },
+      take: page.limit,
+      skip: page.offset,
+    });
+    return { items, total };
+  }
+
+  /**
+   * The seed's `abTestService.recordMetric(testId, variant, 'custom_metric', value)`: hands the value
+   * to the metrics module (a no-op until it is wired).
+   */
+  async recordMetric(testId: string, variant: Variant, name: string, value: number): Promise<void> {
+    await this.metricRecorder.recordMetric(testId, variant, name, value);
+  }
+}
+
+/** Only the criteria that were given, so results list exactly what the test declared. */
+function compactCriteria(criteria: CreateAbTestDto['criteria']): AbTestCriteria {
+  const result: AbTestCriteria = {};
+  if (!criteria) return result;
+  if (criteria.min_requests !== undefined) result.min_requests = criteria.min_requests;
+  if (criteria.max_error_rate !== undefined) result.max_error_rate = criteria.max_error_rate;
+  if (criteria.max_latency_ms !== undefined) result.max_latency_ms = criteria.max_latency_ms;
+  if (criteria.min_improvement !== undefined) result.min_improvement = criteria.min_improvement;
+  return result;
+}

@@ -1,0 +1,50 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../../auth/authenticated.decorator.js';
+import { CurrentUser } from '../../auth/current-user.decorator.js';
+import { hasAnyRole, type AuthUser } from '../../auth/roles.js';
+import { ErrorBody } from '../../common/errors/error-body.js';
+import { AbTestError } from './ab-tests.errors.js';
+import { AssignmentService } from './assignment.service.js';
+import { type UserVariantQuery, UserVariantQueryPipe } from './dto/user-variant.query.js';
+import { MODEL_TYPE_PATTERN } from './dto/create-ab-test.dto.js';
+import { UserVariantResponse } from './dto/user-variant.response.js';
+
+/** Registered before AbTestsController so `/ab-tests/user/variant` is never read as a test id. */
+@ApiTags('ab-tests')
+@Controller('ab-tests')
+export class AssignmentController {
+  constructor(private readonly assignment: AssignmentService) {}
+
+  @Get('user/variant')
+  @Authenticated('user', 'service', 'admin')
+  @ApiOperation({
+    summary: "A user's variant and model version for a model type",
+    description:
+      'A user token gets its own assignment (its `sub`); service and admin tokens may pass `user_id`. ' +
+      'No running A/B test → the production version with `variant: null`.',
+  })
+  @ApiQuery({ name: 'model_type', required: true, example: 'safety_classifier', schema: { type: 'string', pattern: MODEL_TYPE_PATTERN.source } })
+  @ApiQuery({
+    name: 'user_id',
+    required: false,
+    example: 'alice',
+    description: "Whose variant (service and admin tokens only; default: the token's sub)",
+    schema: { type: 'string', minLength: 1, maxLength: 255 },
+  })
+  @ApiOkResponse({ type: UserVariantResponse })
+  @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a missing or malformed model_type or user_id, or an unknown parameter', type: ErrorBody })
+  @ApiNotFoundResponse({ description: 'NO_MODEL_VERSION: no running test and no production version', type: ErrorBody })
+  async getUserVariant(@Query(UserVariantQueryPipe) query: UserVariantQuery, @CurrentUser() user: AuthUser): Promise<UserVariantResponse> {
+    const userId = this.userIdFor(user, query.user_id);
+    const routed = await this.assignment.getModelVersionForUser(userId, query.model_type);
+    if (!routed) throw AbTestError.noModelVersion(query.model_type);
+    return { ab_test_id: routed.abTestId, model_type: query.model_type, variant: routed.variant, model_version: routed.version };
+  }
+
+  private userIdFor(user: AuthUser, requested: string | undefined): string {
+    if (requested === undefined || requested === user.sub) return user.sub;
+    if (hasAnyRole(user, ['service', 'admin'])) return requested;
+    throw AbTestError.otherUsersVariant();
+  }
+}

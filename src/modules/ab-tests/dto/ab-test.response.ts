@@ -1,0 +1,177 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { AbTest } from '../entities/ab-test.entity.js';
+import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle.js';
+import type { AbTestMetricsSummary, VariantMetricsSummary } from '../metrics-ports.js';
+import { CriteriaDto, MetricDefinitionDto } from './create-ab-test.dto.js';
+import { TrafficSplitDto } from './traffic-split.dto.js';
+
+export class AbTestResponse {
+  @ApiProperty({ format: 'uuid' })
+  test_id: string;
+
+  @ApiProperty({ example: 'Safety Classifier v2 Test' })
+  name: string;
+
+  @ApiProperty({ nullable: true, type: String })
+  description: string | null;
+
+  @ApiProperty({ example: 'safety_classifier' })
+  model_type: string;
+
+  @ApiProperty({ example: 'v1.0.0' })
+  variant_a: string;
+
+  @ApiProperty({ example: 'v2.0.0' })
+  variant_b: string;
+
+  @ApiProperty({ type: TrafficSplitDto })
+  traffic_split: { a: number; b: number };
+
+  @ApiProperty({ example: 1, description: 'Incremented by every traffic-split change; each assignment records the version it was made under' })
+  split_version: number;
+
+  @ApiProperty({ enum: AB_TEST_STATUSES, example: 'draft' })
+  status: AbTestStatus;
+
+  @ApiProperty({ type: CriteriaDto })
+  criteria: CriteriaDto;
+
+  @ApiProperty({ example: '3f0c9a52-6a1e-4c8e-9d57-2b1f0e4a7c11' })
+  hash_seed: string;
+
+  @ApiProperty({ type: [MetricDefinitionDto], description: 'The custom metrics declared at creation (the request field `metrics`)' })
+  metric_definitions: MetricDefinitionDto[];
+
+  @ApiProperty({ example: false })
+  auto_pause: boolean;
+
+  @ApiProperty({ enum: ['a', 'b'], nullable: true, type: String })
+  winner: 'a' | 'b' | null;
+
+  @ApiProperty({ nullable: true, type: String })
+  notes: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  start_date: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' })
+  end_date: string | null;
+
+  @ApiProperty({ example: 'alice' })
+  created_by: string;
+
+  @ApiProperty({ format: 'date-time' })
+  created_at: string;
+
+  @ApiProperty({ format: 'date-time' })
+  updated_at: string;
+}
+
+export class VariantMetricsResponse implements VariantMetricsSummary {
+  @ApiProperty({ example: 1000 })
+  requests: number;
+
+  @ApiProperty({ example: 5 })
+  errors: number;
+
+  @ApiProperty({ example: 0.005 })
+  error_rate: number;
+
+  @ApiProperty({ example: 120, nullable: true, type: Number, description: 'ms' })
+  avg_latency: number | null;
+
+  @ApiProperty({ example: 115, nullable: true, type: Number, description: 'ms' })
+  p50_latency: number | null;
+
+  @ApiProperty({ example: 170, nullable: true, type: Number, description: 'ms' })
+  p95_latency: number | null;
+
+  @ApiProperty({ example: 210, nullable: true, type: Number, description: 'ms' })
+  p99_latency: number | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
+  custom: Record<string, unknown>;
+}
+
+export class AbTestMetricsResponse implements AbTestMetricsSummary {
+  @ApiProperty({ type: VariantMetricsResponse })
+  variant_a: VariantMetricsResponse;
+
+  @ApiProperty({ type: VariantMetricsResponse })
+  variant_b: VariantMetricsResponse;
+}
+
+export class AssignmentCountsResponse {
+  @ApiProperty({ example: 1000 })
+  variant_a: number;
+
+  @ApiProperty({ example: 1000 })
+  variant_b: number;
+
+  @ApiProperty({ example: 2000 })
+  total: number;
+}
+
+export class AbTestDetailResponse extends AbTestResponse {
+  @ApiProperty({ type: AbTestMetricsResponse, description: 'Per-variant request metrics (zeros until metrics are recorded)' })
+  metrics: AbTestMetricsResponse;
+
+  @ApiProperty({ type: AssignmentCountsResponse, description: 'Stored assignments per variant' })
+  assignments: AssignmentCountsResponse;
+}
+
+export class AbTestPageResponse {
+  @ApiProperty({ type: [AbTestResponse] })
+  items: AbTestResponse[];
+
+  @ApiProperty({ example: 1, description: 'How many tests match the filters' })
+  total: number;
+
+  @ApiProperty({ example: 50 })
+  limit: number;
+
+  @ApiProperty({ example: 0 })
+  offset: number;
+}
+
+export interface AssignmentCounts {
+  a: number;
+  b: number;
+}
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+export function toAbTestResponse(test: AbTest): AbTestResponse {
+  return {
+    test_id: test.id,
+    name: test.name,
+    description: test.description,
+    model_type: test.modelType,
+    variant_a: test.variantA,
+    variant_b: test.variantB,
+    traffic_split: { a: test.trafficSplit.a, b: test.trafficSplit.b },
+    split_version: test.splitVersion,
+    status: test.status,
+    criteria: test.criteria,
+    hash_seed: test.hashSeed,
+    metric_definitions: test.metricDefinitions,
+    auto_pause: test.autoPause,
+    winner: test.winner,
+    notes: test.notes,
+    start_date: iso(test.startDate),
+    end_date: iso(test.endDate),
+    created_by: test.createdBy,
+    created_at: test.createdAt.toISOString(),
+    updated_at: test.updatedAt.toISOString(),
+  };
+}
+
+export function toAbTestDetailResponse(test: AbTest, metrics: AbTestMetricsSummary, assignments: AssignmentCounts): AbTestDetailResponse {
+  return {
+    ...toAbTestResponse(test),
+    metrics,
+    assignments: { variant_a: assignments.a, variant_b: assignments.b, total: assignments.a + assignments.b },
+  };
+}

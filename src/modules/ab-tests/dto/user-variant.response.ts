@@ -1,0 +1,15 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class UserVariantResponse {
+  @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The running A/B test, or null when none runs for the model type' })
+  ab_test_id: string | null;
+
+  @ApiProperty({ example: 'safety_classifier' })
+  model_type: string;
+
+  @ApiProperty({ enum: ['a', 'b'], nullable: true, type: String, description: 'null when no A/B test runs (the production version is served)' })
+  variant: 'a' | 'b' | null;
+
+  @ApiProperty({ example: 'v2.0.0' })
+  model_version: string;
+}

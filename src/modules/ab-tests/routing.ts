@@ -1,0 +1,36 @@
+import type { BoundedCache } from './bounded-cache.js';
+import type { TrafficSplit, Variant } from './bucketing.js';
+
+/** What `getModelVersionForUser` answers: the model version to run, and the test and variant it came from. */
+export interface ModelVersionForUser {
+  /** The running A/B test, or null when the production version is served. */
+  readonly abTestId: string | null;
+  /** a or b within the test; null when no test runs. */
+  readonly variant: Variant | null;
+  readonly version: string;
+}
+
+/** An active or paused test as the assignment hot path needs it. */
+export interface RunningTest {
+  readonly id: string;
+  readonly status: 'active' | 'paused';
+  readonly hashSeed: string;
+  readonly split: TrafficSplit;
+  readonly splitVersion: number;
+  /** Shared, frozen answers: the hot path allocates nothing for a known user. */
+  readonly resultA: ModelVersionForUser;
+  readonly resultB: ModelVersionForUser;
+  /**
+   * user id → stored variant. Assignments never change while the test exists, so this can only be
+   * stale by missing entries, never by wrong ones; it survives cache reloads of the same test.
+   */
+  readonly assigned: BoundedCache<string, Variant>;
+}
+
+/** How one model type routes right now. */
+export interface ModelTypeRouting {
+  readonly modelType: string;
+  readonly test: RunningTest | null;
+  /** The production version (only read when no test runs); null when there is none. */
+  readonly production: ModelVersionForUser | null;
+}

@@ -1,0 +1,25 @@
+import type { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import { AbTestError } from './ab-tests.errors.js';
+
+/**
+ * Both versions of a test must exist for its model type and not be archived: checked at create and
+ * again at every start (a version may have been archived in between). Names the first unusable one.
+ * Returns the registry's spelling of each version (`2.0.0` is stored as the registry's `v2.0.0`).
+ */
+export async function assertVersionsUsable(
+  registry: ModelRegistryService,
+  modelType: string,
+  variantA: string,
+  variantB: string,
+): Promise<{ variantA: string; variantB: string }> {
+  const [a, b] = await Promise.all([registry.findVersion(modelType, variantA), registry.findVersion(modelType, variantB)]);
+  const checks = [
+    ['variant_a', variantA, a],
+    ['variant_b', variantB, b],
+  ] as const;
+  for (const [field, version, info] of checks) {
+    if (!info) throw AbTestError.versionNotFound(field, modelType, version);
+    if (info.stage === 'archived') throw AbTestError.versionArchived(field, modelType, version);
+  }
+  return { variantA: a!.version, variantB: b!.version };
+}

@@ -1,0 +1,30 @@
+import { DomainError } from '../../common/errors/domain-error.js';
+
+/** Errors of the metrics module; `code` is stable (clients switch on it). */
+export class MetricsError extends DomainError {
+  /** One metric event of a batch is not valid; names its index, nothing of the batch is stored. */
+  static invalidEvent(index: number, problem: string): MetricsError {
+    return new MetricsError('METRIC_EVENT_INVALID', 'invalid', `events[${index}]: ${problem}`, { index });
+  }
+
+  static invalidBatch(problem: string): MetricsError {
+    return new MetricsError('METRIC_EVENT_INVALID', 'invalid', problem);
+  }
+
+  static testNotFound(testId: string): MetricsError {
+    return new MetricsError('AB_TEST_NOT_FOUND', 'not_found', `A/B test ${testId} does not exist`, { test_id: testId });
+  }
+
+  static invalidRange(problem: string): MetricsError {
+    return new MetricsError('INVALID_TIME_RANGE', 'invalid', problem);
+  }
+
+  static unknownMetric(metric: string): MetricsError {
+    return new MetricsError(
+      'UNKNOWN_METRIC',
+      'invalid',
+      `metric must be requests, error_rate, latency_ms or custom:<name> with a lowercase slug name, got "${metric}"`,
+      { metric },
+    );
+  }
+}
