@@ -7,13 +7,16 @@ import { HealthModule } from './modules/health/health.module.js';
 import { ModelRegistryModule } from './modules/model-registry/model-registry.module.js';
 import { AbTestsModule } from './modules/ab-tests/ab-tests.module.js';
 import { MetricsModule } from './modules/metrics/metrics.module.js';
+import { PredictionsModule } from './modules/predictions/predictions.module.js';
+import { SafetyModule } from './modules/safety/safety.module.js';
+import { ConversationModule } from './modules/conversation/conversation.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, HealthModule, ModelRegistryModule, MetricsModule, AbTestsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AuthModule, HealthModule, ModelRegistryModule, MetricsModule, AbTestsModule, PredictionsModule, SafetyModule, ConversationModule],
     };
   }
 }

@@ -4,7 +4,8 @@ import { bearer, buildAbTestBody, createAbTest, registerModelType, startAbTest }
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ZERO_METRICS = { requests: 0, errors: 0, error_rate: 0, avg_latency: 0, p50_latency: 0, p95_latency: 0, p99_latency: 0, custom: {} };
+// Before the first request: counts are 0, latencies null (0 ms would be a real latency).
+const ZERO_METRICS = { requests: 0, errors: 0, error_rate: 0, avg_latency: null, p50_latency: null, p95_latency: null, p99_latency: null, custom: {} };
 
 function expectError(body: unknown, status: number, code: string, message?: RegExp): void {
   expect(body).toMatchObject({ status_code: status, code });

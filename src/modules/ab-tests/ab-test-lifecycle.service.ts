@@ -48,7 +48,7 @@ export class AbTestLifecycleService {
   async startTest(id: string, actor: string): Promise<AbTest> {
     try {
       return await this.change(id, 'start', actor, async (test, to, manager) => {
-        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB);
+        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB, manager);
         const other = await this.otherRunningTest(manager, test.modelType, test.id);
         if (other) throw AbTestError.anotherTestRunning(test.modelType, other);
         const startDate = test.startDate ?? new Date();
@@ -69,20 +69,26 @@ export class AbTestLifecycleService {
     }
   }
 
-  /** active → paused: everyone gets variant a's version and no new assignments are made. */
-  pauseTest(id: string, actor: string): Promise<AbTest> {
+  /**
+   * active → paused: everyone gets variant a's version and no new assignments are made. `details`
+   * go into the audit event's `after` (a guardrail records the numbers behind its decision).
+   */
+  pauseTest(id: string, actor: string, details: JsonObject = {}): Promise<AbTest> {
     return this.change(id, 'pause', actor, (test, to) =>
-      Promise.resolve({ changes: { status: to }, before: { status: test.status }, after: { status: to } }),
+      Promise.resolve({ changes: { status: to }, before: { status: test.status }, after: { ...details, status: to } }),
     );
   }
 
   /**
    * active or paused → completed. With `promote` and a winner, the winner's version becomes the
-   * production version in the same transaction (both commit or neither does).
+   * production version in the same transaction (both commit or neither does). The completion hook
+   * first flushes buffered metrics (outside the row lock), then freezes the results in the
+   * transaction.
    */
   async completeTest(id: string, input: CompleteTestInput, actor: string): Promise<AbTest> {
     const winner = input.winner ?? null;
     if (input.promote && winner === null) throw AbTestError.promoteRequiresWinner();
+    await this.completionHook?.beforeTestCompletes?.(id);
     return this.change(id, 'complete', actor, async (test, to, manager) => {
       const endDate = new Date();
       let promoted: string | null = null;

@@ -40,6 +40,15 @@ export class AbTestError extends DomainError {
     return new AbTestError('DUPLICATE_METRIC', 'invalid', `metrics declares "${name}" more than once`);
   }
 
+  /** Metric events for a test that does not record them (draft: not started; completed: results frozen). */
+  static notRecording(id: string, status: AbTestStatus): AbTestError {
+    const why = status === 'completed' ? 'its results are frozen' : 'it has not started';
+    return new AbTestError('AB_TEST_NOT_RECORDING', 'conflict', `A/B test ${id} is ${status} (${why}): metrics are accepted while it is active or paused`, {
+      test_id: id,
+      current_status: status,
+    });
+  }
+
   static promoteRequiresWinner(): AbTestError {
     return new AbTestError('PROMOTE_REQUIRES_WINNER', 'invalid', 'promote: true needs a winner ("a" or "b")');
   }

@@ -1,24 +1,46 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '../metrics/metrics.module.js';
+import { MetricsQueryService } from '../metrics/metrics-query.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
 import { ActiveTestsCache } from './active-tests.cache.js';
 import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
+import { AbTestMetricsController } from './ab-test-metrics.controller.js';
+import { AbTestMetricsService } from './ab-test-metrics.service.js';
+import { AbTestResultsService } from './ab-test-results.service.js';
 import { AbTestsController } from './ab-tests.controller.js';
 import { AbTestsService } from './ab-tests.service.js';
 import { AssignmentController } from './assignment.controller.js';
 import { AssignmentWriter } from './assignment-writer.js';
 import { AssignmentService } from './assignment.service.js';
+import { GuardrailService } from './guardrail.service.js';
+import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER } from './metrics-ports.js';
+import { ResultsFreezer } from './results-freezer.js';
 
 /**
- * A/B tests: create, lifecycle, audit log and the assignment hot path. Exports AssignmentService
- * (what conversation and safety inject), AbTestsService (reads) and AbTestLifecycleService (e.g. a
- * guardrail pausing a test). The metrics module plugs in without this module importing it: it
- * provides AB_TEST_METRICS_READER, AB_TEST_METRIC_RECORDER and AB_TEST_COMPLETION_HOOK
- * (metrics-ports.ts) from a @Global() module; each is optional here.
+ * A/B tests: create, lifecycle, audit log, the assignment hot path, and the test's view of its
+ * metrics (ingestion route, results, timeseries, frozen results, guardrails). Exports
+ * AssignmentService (what conversation and safety inject), AbTestsService (reads) and
+ * AbTestLifecycleService. Depends on MetricsModule, never the other way round: the seams of
+ * metrics-ports.ts are bound here to the metrics module's services.
  */
 @Module({
-  imports: [ModelRegistryModule],
-  controllers: [AssignmentController, AbTestsController],
-  providers: [ActiveTestsCache, AssignmentWriter, AssignmentService, AbTestsService, AbTestLifecycleService],
+  imports: [ModelRegistryModule, MetricsModule],
+  controllers: [AssignmentController, AbTestsController, AbTestMetricsController],
+  providers: [
+    ActiveTestsCache,
+    AssignmentWriter,
+    AssignmentService,
+    AbTestsService,
+    AbTestLifecycleService,
+    AbTestMetricsService,
+    AbTestResultsService,
+    ResultsFreezer,
+    GuardrailService,
+    { provide: AB_TEST_METRICS_READER, useExisting: MetricsQueryService },
+    { provide: AB_TEST_METRIC_RECORDER, useExisting: MetricsService },
+    { provide: AB_TEST_COMPLETION_HOOK, useExisting: ResultsFreezer },
+  ],
   exports: [AssignmentService, AbTestsService, AbTestLifecycleService],
 })
 export class AbTestsModule {}

@@ -9,6 +9,7 @@ import type { CreateAbTestDto } from './dto/create-ab-test.dto.js';
 import type { AssignmentCounts } from './dto/ab-test.response.js';
 import { AbTest, type AbTestCriteria, type MetricDefinition } from './entities/ab-test.entity.js';
 import { AbTestEvent } from './entities/ab-test-event.entity.js';
+import { frozenResultsOf } from './frozen-results.js';
 import type { AbTestStatus } from './lifecycle.js';
 import {
   AB_TEST_METRIC_RECORDER,
@@ -127,10 +128,17 @@ export class AbTestsService {
     return test;
   }
 
-  /** The test with its per-variant metrics and stored assignment counts (the seed's "test stats"). */
+  /**
+   * The test with its per-variant metrics and stored assignment counts (the seed's "test stats").
+   * A completed test shows the metrics frozen when it completed.
+   */
   async getTestDetail(id: string): Promise<AbTestDetail> {
     const test = await this.getTest(id);
-    const [metrics, assignments] = await Promise.all([this.metricsReader.summarize(id), this.countAssignments(id)]);
+    const frozen = test.status === 'completed' ? frozenResultsOf(test.metrics) : null;
+    const [metrics, assignments] = await Promise.all([
+      frozen ? { variant_a: frozen.variant_a, variant_b: frozen.variant_b } : this.metricsReader.summarize(id),
+      this.countAssignments(id),
+    ]);
     return { test, metrics, assignments };
   }
 
@@ -158,7 +166,8 @@ export class AbTestsService {
 
   /**
    * The seed's `abTestService.recordMetric(testId, variant, 'custom_metric', value)`: hands the value
-   * to the metrics module (a no-op until it is wired).
+   * to MetricsService.recordMetric (buffered, flushed within METRICS_FLUSH_MS; reported as
+   * `custom:<name>`).
    */
   async recordMetric(testId: string, variant: Variant, name: string, value: number): Promise<void> {
     await this.metricRecorder.recordMetric(testId, variant, name, value);

@@ -2,9 +2,9 @@ import type { EntityManager } from 'typeorm';
 import type { Variant } from './bucketing.js';
 
 /**
- * The seams through which the metrics module plugs into A/B tests without this module
- * depending on it. Until a provider for a token is visible here (the metrics module provides and
- * exports it from a @Global() module), the defaults below apply: zeros, and recording does nothing.
+ * The seams between A/B tests and metrics. AbTestsModule binds them to the metrics module's
+ * services (ab-tests.module.ts); the defaults below apply where they are not bound (unit tests
+ * that build the services by hand): zeros, and recording does nothing.
  */
 
 /** Per-variant figures in the seed's `GET /ab-tests/{id}` shape. Latencies in milliseconds. */
@@ -38,17 +38,26 @@ export interface AbTestMetricRecorder {
 export const AB_TEST_METRIC_RECORDER = Symbol('AB_TEST_METRIC_RECORDER');
 
 /**
- * Called inside the transaction that completes a test (after the status change, before commit),
- * so the metrics module can freeze the test's results into `ab_tests.metrics` atomically with it.
- * Optional: without a provider, completing does nothing more.
+ * Freezes a test's results when it completes. Optional: without a provider, completing does
+ * nothing more.
  */
 export interface AbTestCompletionHook {
+  /**
+   * Before the completion transaction, outside the row lock (e.g. flush buffered metrics so the
+   * frozen results hold them). Must not throw: a failure here must not block completing.
+   */
+  beforeTestCompletes?(testId: string): Promise<void>;
+  /**
+   * Inside the transaction that completes the test (after the status change, before commit), so
+   * the results are frozen into `ab_tests.metrics` atomically with it. Throwing rolls back.
+   */
   onTestCompleting(testId: string, manager: EntityManager): Promise<void>;
 }
 export const AB_TEST_COMPLETION_HOOK = Symbol('AB_TEST_COMPLETION_HOOK');
 
+/** No requests yet: counts are 0, latencies null (0 ms is a real latency). */
 export function emptyVariantMetrics(): VariantMetricsSummary {
-  return { requests: 0, errors: 0, error_rate: 0, avg_latency: 0, p50_latency: 0, p95_latency: 0, p99_latency: 0, custom: {} };
+  return { requests: 0, errors: 0, error_rate: 0, avg_latency: null, p50_latency: null, p95_latency: null, p99_latency: null, custom: {} };
 }
 
 /** Before the metrics module is wired: every figure is zero. */

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
 import { GRAIN_MS, truncate } from './aggregate-rows.js';
 import { LogBucketSketch, type SketchCounts } from './log-bucket-sketch.js';
 import { CUSTOM_PREFIX, isUuid, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC, type Variant } from './metric-deltas.js';
@@ -13,6 +13,17 @@ export interface TimeRange {
 }
 
 export type SnapshotPair = { a: VariantSnapshot; b: VariantSnapshot };
+
+/** What runs the reads: the DataSource (pool), or a transaction's EntityManager (see `within`). */
+export interface SqlRunner {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/** A snapshot and, when a latency threshold was given, how many latencies of each variant exceed it. */
+export interface SnapshotWithExceedances {
+  snapshot: SnapshotPair;
+  latencyExceedances: { a: number; b: number } | null;
+}
 export type LookInterval = 'hour' | 'day';
 export type TimeseriesInterval = 'minute' | 'hour';
 export type TimeseriesMetric = 'requests' | 'error_rate' | 'latency_ms' | `custom:${string}`;
@@ -80,11 +91,29 @@ interface Totals {
  */
 @Injectable()
 export class MetricsQueryService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DataSource) private readonly db: SqlRunner) {}
+
+  /**
+   * The same reads on a transaction's connection, e.g. to freeze a test's results while its row
+   * is locked (no second pool connection, and the reads see the transaction's own writes).
+   */
+  within(manager: EntityManager): MetricsQueryService {
+    return new MetricsQueryService(manager);
+  }
 
   /** Everything recorded for the test in the range (default: all of it), per variant. */
   async snapshot(testId: string, range: TimeRange = {}): Promise<SnapshotPair> {
     return (await this.totals(testId, range)).snapshot;
+  }
+
+  /**
+   * `snapshot` and `latencyExceedances` from one read (results and guardrails need both; reading
+   * them separately would merge the sketches twice). No threshold: `latencyExceedances` is null.
+   */
+  async snapshotWithExceedances(testId: string, latencyThresholdMs: number | undefined, range: TimeRange = {}): Promise<SnapshotWithExceedances> {
+    const { snapshot, latency } = await this.totals(testId, range);
+    if (latencyThresholdMs === undefined) return { snapshot, latencyExceedances: null };
+    return { snapshot, latencyExceedances: { a: latency.a.countAbove(latencyThresholdMs), b: latency.b.countAbove(latencyThresholdMs) } };
   }
 
   /**
@@ -113,7 +142,7 @@ export class MetricsQueryService {
    */
   async looks(testId: string, interval: LookInterval, now: Date = new Date()): Promise<SnapshotPair[]> {
     if (!isUuid(testId)) return [];
-    const rows = (await this.dataSource.query(
+    const rows = (await this.db.query(
       `SELECT extract(epoch FROM bucket_start) * 1000 AS at, variant, metric, count::float8 AS count, errors::float8 AS errors, sum, sum_squares
          FROM metric_rollups
         WHERE ab_test_id = $1 AND grain = $2 AND bucket_start < $3
@@ -145,7 +174,7 @@ export class MetricsQueryService {
     if (!isUuid(testId)) return result;
     const latency = stored === LATENCY_METRIC;
     const source = interval === 'minute' ? 'metric_aggregates WHERE' : `metric_rollups WHERE grain = 'hour' AND`;
-    const rows = (await this.dataSource.query(
+    const rows = (await this.db.query(
       `SELECT variant, bucket_start, count::float8 AS count, errors::float8 AS errors, sum${latency ? ', sketch' : ''}
          FROM ${source} ab_test_id = $1 AND metric = $2 AND bucket_start >= $3 AND bucket_start < $4
         ORDER BY bucket_start`,
@@ -173,7 +202,7 @@ export class MetricsQueryService {
     const picked = segments.map((segment) => segmentSql(segment, params)).join('\n      UNION ALL ');
     // Moments are summed in SQL; latency sketches come back row by row and merge here, which is
     // several times cheaper than expanding them with jsonb_each in PostgreSQL.
-    const rows = (await this.dataSource.query(
+    const rows = (await this.db.query(
       `WITH picked AS MATERIALIZED (
         ${picked}
       )

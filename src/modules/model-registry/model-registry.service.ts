@@ -250,10 +250,11 @@ export class ModelRegistryService {
   }
 
   /** The version, or null when the model type or the version does not exist (any spelling: `2.0.0` = `v2.0.0`). */
-  async findVersion(modelType: string, version: string): Promise<ModelVersionRecord | null> {
+  /** Pass the caller's transaction `manager` to read on its connection (never take a second one while holding a lock). */
+  async findVersion(modelType: string, version: string, manager?: EntityManager): Promise<ModelVersionRecord | null> {
     const canonical = canonicalVersion(version);
     if (!canonical) return null;
-    const found = await this.dataSource.getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical });
+    const found = await (manager ?? this.dataSource.manager).getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical });
     return found ? toModelVersionRecord(found) : null;
   }
 

@@ -1,0 +1,92 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityManager } from 'typeorm';
+import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../metrics/metrics-query.service.js';
+import { computeResults, declaredCriteria, type ResultsDocument } from '../metrics/stats/index.js';
+import { AbTestsService } from './ab-tests.service.js';
+import { assignmentPhases, type AssignmentCount } from './assignment-phases.js';
+import type { Variant } from './bucketing.js';
+import type { AbTest } from './entities/ab-test.entity.js';
+import { frozenResultsOf, type FrozenResults } from './frozen-results.js';
+import { lookInterval } from './look-interval.js';
+
+export interface TimeseriesRequest {
+  metric: TimeseriesMetric;
+  interval: TimeseriesInterval;
+  from?: Date;
+  to?: Date;
+}
+
+/**
+ * The statistics of a test (`GET /ab-tests/{id}/results`), its chart series, and the frozen
+ * document a completed test keeps. Everything comes from the aggregates (MetricsQueryService),
+ * the stored assignments and the test's own declarations; computeResults does the maths.
+ */
+@Injectable()
+export class AbTestResultsService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly tests: AbTestsService,
+    private readonly query: MetricsQueryService,
+  ) {}
+
+  /** The results contract for a test: live while it runs, the frozen document once completed. */
+  async getResults(testId: string): Promise<ResultsDocument> {
+    const test = await this.tests.getTest(testId);
+    if (test.status === 'completed') {
+      const frozen = frozenResultsOf(test.metrics);
+      if (frozen) return frozen.results;
+    }
+    return (await this.read(test)).results;
+  }
+
+  /** Per-bucket values of one metric for each variant (404 for an unknown test). */
+  async getTimeseries(testId: string, request: TimeseriesRequest): Promise<Timeseries> {
+    await this.tests.getTest(testId);
+    return this.query.timeseries(testId, request.metric, request.interval, { from: request.from, to: request.to });
+  }
+
+  /**
+   * The results and the seed summary of a completing test, read on the completion transaction's
+   * connection: the test row is locked FOR UPDATE there, so no flush or batch can add to its
+   * aggregates (both lock it FOR SHARE) between this read and the commit.
+   */
+  async freeze(test: AbTest, manager: EntityManager): Promise<FrozenResults> {
+    const { results, summary } = await this.read(test, manager);
+    return { frozen_at: results.computed_at, winner: test.winner, notes: test.notes, ...summary, results };
+  }
+
+  private async read(test: AbTest, manager?: EntityManager): Promise<{ results: ResultsDocument; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
+    const now = new Date();
+    const query = manager ? this.query.within(manager) : this.query;
+    const reads = [
+      () => this.countAssignments(test.id, manager ?? this.dataSource),
+      () => query.snapshotWithExceedances(test.id, declaredCriteria(test.criteria).max_latency_ms),
+      () => query.looks(test.id, lookInterval(test.startDate, now), now),
+    ] as const;
+    // One connection runs one statement at a time: in a transaction read in turn, else in parallel.
+    const [counts, totals, looks] = manager
+      ? [await reads[0](), await reads[1](), await reads[2]()]
+      : await Promise.all([reads[0](), reads[1](), reads[2]()]);
+    const results = computeResults({
+      testId: test.id,
+      status: test.status,
+      computedAt: now,
+      split: test.trafficSplit,
+      assignmentPhases: assignmentPhases(counts, test.splitHistory, test.trafficSplit),
+      metricDeclarations: test.metricDefinitions,
+      criteria: test.criteria,
+      current: totals.snapshot,
+      looks,
+      latencyExceedances: totals.latencyExceedances?.b,
+    });
+    return { results, summary: { variant_a: toVariantSummary(totals.snapshot.a), variant_b: toVariantSummary(totals.snapshot.b) } };
+  }
+
+  private async countAssignments(testId: string, db: DataSource | EntityManager): Promise<AssignmentCount[]> {
+    const rows = (await db.query(
+      `SELECT split_version AS "splitVersion", variant, count(*)::float8 AS count FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY 1, 2`,
+      [testId],
+    )) as Array<{ splitVersion: number; variant: Variant; count: number }>;
+    return rows;
+  }
+}

@@ -1,0 +1,170 @@
+import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
+import type { ResultsDocument } from '../../metrics/stats/index.js';
+import { AB_TEST_STATUSES } from '../lifecycle.js';
+
+/*
+ * The results contract (DESIGN.md, "Results contract") as OpenAPI. The document is computed by
+ * computeResults in snake_case already; these classes only describe it.
+ */
+
+export class VariantSharesResponse {
+  @ApiProperty({ example: 0.5 })
+  a: number;
+
+  @ApiProperty({ example: 0.5 })
+  b: number;
+}
+
+export class VariantCountsResponse {
+  @ApiProperty({ example: 1000 })
+  a: number;
+
+  @ApiProperty({ example: 1012 })
+  b: number;
+}
+
+export class SampleRatioResponse {
+  @ApiProperty({ type: VariantSharesResponse, description: 'Expected share of assignments per variant, each assignment counted against the split in force when it was made' })
+  expected: VariantSharesResponse;
+
+  @ApiProperty({ type: VariantCountsResponse, description: 'Stored assignments per variant' })
+  observed: VariantCountsResponse;
+
+  @ApiProperty({ example: 0.0716, nullable: true, type: Number })
+  chi_square: number | null;
+
+  @ApiProperty({ example: 0.789, nullable: true, type: Number })
+  p_value: number | null;
+
+  @ApiProperty({ example: false, description: 'p_value < 0.001: the assignment ratio does not match the split (the data cannot be trusted)' })
+  mismatch: boolean;
+}
+
+export class ArmSummaryResponse {
+  @ApiProperty({ example: 1000, description: 'Requests (error_rate) or observations (latency_ms, custom)' })
+  n: number;
+
+  @ApiProperty({ example: 0.005, nullable: true, type: Number, description: 'Error rate, or the mean' })
+  mean: number | null;
+
+  @ApiPropertyOptional({ example: 30.2, nullable: true, type: Number, description: 'Sample standard deviation (n − 1); mean metrics only' })
+  std_dev?: number | null;
+
+  @ApiPropertyOptional({ example: 115, nullable: true, type: Number, description: 'latency_ms only, from the sketch (±1%)' })
+  p50?: number | null;
+
+  @ApiPropertyOptional({ example: 170, nullable: true, type: Number, description: 'latency_ms only' })
+  p95?: number | null;
+
+  @ApiPropertyOptional({ example: 210, nullable: true, type: Number, description: 'latency_ms only' })
+  p99?: number | null;
+}
+
+export class MetricResultResponse {
+  @ApiProperty({ example: 'error_rate', description: '`error_rate`, `latency_ms` or `custom:<name>`' })
+  name: string;
+
+  @ApiProperty({ enum: ['proportion', 'mean'], example: 'proportion' })
+  kind: 'proportion' | 'mean';
+
+  @ApiProperty({ example: false })
+  higher_is_better: boolean;
+
+  @ApiProperty({ type: ArmSummaryResponse, description: 'Control' })
+  a: ArmSummaryResponse;
+
+  @ApiProperty({ type: ArmSummaryResponse, description: 'Treatment' })
+  b: ArmSummaryResponse;
+
+  @ApiProperty({ example: -0.002, nullable: true, type: Number, description: 'b − a; this and the fields below are null when an arm has n < 2' })
+  difference: number | null;
+
+  @ApiProperty({ example: -0.4, nullable: true, type: Number, description: '(b − a) / a; null when a is 0' })
+  relative_difference: number | null;
+
+  @ApiProperty({ example: [-0.0077, 0.0037], nullable: true, type: [Number], description: '95% CI on b − a (Wald for error rate, Welch for means)' })
+  ci95: [number, number] | null;
+
+  @ApiProperty({ example: 0.47, nullable: true, type: Number, description: 'Fixed-horizon two-sided p-value (pooled z-test or Welch t-test): valid for one planned look' })
+  p_value: number | null;
+
+  @ApiProperty({ example: 1, nullable: true, type: Number, description: 'Always-valid mSPRT p-value: valid however often the results are read' })
+  sequential_p_value: number | null;
+
+  @ApiProperty({ example: 0.76, nullable: true, type: Number })
+  probability_b_better: number | null;
+
+  @ApiProperty({ example: false, description: 'sequential_p_value < 0.05' })
+  significant: boolean;
+}
+
+export class ImprovementObservationResponse {
+  @ApiProperty({ example: 'custom:accuracy', description: 'The primary metric' })
+  metric: string;
+
+  @ApiProperty({ example: 0.79, nullable: true, type: Number })
+  a: number | null;
+
+  @ApiProperty({ example: 0.83, nullable: true, type: Number })
+  b: number | null;
+
+  @ApiProperty({ example: 0.049, nullable: true, type: Number, description: "b's relative improvement (positive = b better)" })
+  improvement: number | null;
+}
+
+export class CriterionResultResponse {
+  @ApiProperty({ enum: ['min_requests', 'max_error_rate', 'max_latency_ms', 'min_improvement'], example: 'min_requests' })
+  name: 'min_requests' | 'max_error_rate' | 'max_latency_ms' | 'min_improvement';
+
+  @ApiProperty({ example: 10000 })
+  threshold: number;
+
+  @ApiProperty({
+    nullable: true,
+    description:
+      'min_requests: requests per variant; max_error_rate: b’s error rate; max_latency_ms: b’s p95 latency; ' +
+      'min_improvement: the primary metric’s means and b’s improvement (null before data)',
+    oneOf: [{ type: 'number' }, { $ref: getSchemaPath(VariantCountsResponse) }, { $ref: getSchemaPath(ImprovementObservationResponse) }],
+    example: { a: 1000, b: 1012 },
+  })
+  observed: number | VariantCountsResponse | ImprovementObservationResponse | null;
+
+  @ApiProperty({ example: false })
+  met: boolean;
+}
+
+export class RecommendationResponse {
+  @ApiProperty({ enum: ['keep_running', 'ship_b', 'keep_a', 'no_difference', 'stop_guardrail'], example: 'keep_running' })
+  decision: 'keep_running' | 'ship_b' | 'keep_a' | 'no_difference' | 'stop_guardrail';
+
+  @ApiProperty({ type: [String], example: ['min_requests not reached: 1000 of 10000 in a'] })
+  reasons: string[];
+}
+
+export class AbTestResultsResponse {
+  @ApiProperty({ format: 'uuid' })
+  test_id: string;
+
+  @ApiProperty({ enum: AB_TEST_STATUSES, example: 'active' })
+  status: string;
+
+  @ApiProperty({ format: 'date-time', description: 'When these numbers were computed (a completed test: when it completed)' })
+  computed_at: string;
+
+  @ApiProperty({ type: SampleRatioResponse })
+  sample_ratio: SampleRatioResponse;
+
+  @ApiProperty({ type: [MetricResultResponse], description: 'error_rate, latency_ms, then custom:<name>: declared ones in declaration order, then the rest alphabetically' })
+  metrics: MetricResultResponse[];
+
+  @ApiProperty({ type: [CriterionResultResponse], description: 'One entry per criterion the test declared' })
+  criteria: CriterionResultResponse[];
+
+  @ApiProperty({ type: RecommendationResponse })
+  recommendation: RecommendationResponse;
+}
+
+/** The document is already in wire format; this only gives it the response type. */
+export function toAbTestResultsResponse(document: ResultsDocument): AbTestResultsResponse {
+  return document;
+}

@@ -1,0 +1,44 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { AbTestResultsService } from './ab-test-results.service.js';
+import { AbTest } from './entities/ab-test.entity.js';
+import type { AbTestCompletionHook } from './metrics-ports.js';
+
+/**
+ * The completion hook (AB_TEST_COMPLETION_HOOK): when a test completes, its final results — the
+ * whole /results document and the seed summary — are written into `ab_tests.metrics` with the
+ * winner and notes, in the completing transaction. From then on the test records nothing (the
+ * flusher drops in-process recordings, ingestion answers 409), so the frozen document is exactly
+ * what the decision was based on.
+ */
+@Injectable()
+export class ResultsFreezer implements AbTestCompletionHook {
+  private readonly logger = new Logger('AbTestResults');
+
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly results: AbTestResultsService,
+  ) {}
+
+  /**
+   * Flushes what this instance has buffered, outside the row lock (the flush locks the row FOR
+   * SHARE). A failure is logged and completing goes on: the buffered deltas stay for the next
+   * flush, which will drop them because the test is completed by then.
+   */
+  async beforeTestCompletes(testId: string): Promise<void> {
+    try {
+      await this.metrics.flushNow();
+    } catch (error) {
+      this.logger.warn(
+        `completing A/B test ${testId}: flushing buffered metrics failed, so its frozen results may miss this instance's latest recordings: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
+
+  async onTestCompleting(testId: string, manager: EntityManager): Promise<void> {
+    const test = await manager.findOneByOrFail(AbTest, { id: testId });
+    const frozen = await this.results.freeze(test, manager);
+    await manager.update(AbTest, { id: testId }, { metrics: frozen });
+  }
+}

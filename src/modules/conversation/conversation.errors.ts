@@ -1,0 +1,7 @@
+import { DomainError } from '../../common/errors/domain-error.js';
+
+export class ConversationNotFoundError extends DomainError {
+  constructor(id: string) {
+    super('CONVERSATION_NOT_FOUND', 'not_found', `Conversation ${id} does not exist`);
+  }
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { AuthUser } from '../../auth/roles.js';
+import type { Classification } from '../predictions/ab-tested-classifier.js';
+import { actingUserId, isPrivileged, isUuid } from '../predictions/acting-user.js';
+import { SafetyService, type SafetyVerdict } from '../safety/safety.service.js';
+import { ConversationEntity } from './conversation.entity.js';
+import { ConversationNotFoundError } from './conversation.errors.js';
+import { IntentService } from './intent.service.js';
+import { MessageEntity, type MessageModelVersions, type MessageSafety } from './message.entity.js';
+import { REDACTED_PII, refusalFor, replyForIntent } from './reply-templates.js';
+
+export interface PostMessageInput {
+  conversationId?: string;
+  text: string;
+  /** For service and admin tokens acting for an end user. */
+  userId?: string;
+}
+
+export interface PostedMessage {
+  conversationId: string;
+  messageId: string;
+  replyMessageId: string;
+  reply: string;
+  safety: SafetyVerdict;
+  intent: Classification | null;
+}
+
+export interface ConversationHistory {
+  conversation: ConversationEntity;
+  messages: MessageEntity[];
+}
+
+/** Largest history returned at once (the newest messages). */
+export const HISTORY_LIMIT = 1000;
+
+@Injectable()
+export class ConversationService {
+  constructor(
+    private readonly safety: SafetyService,
+    private readonly intents: IntentService,
+    private readonly dataSource: DataSource,
+    @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+  ) {}
+
+  /**
+   * Safety first: an unsafe message gets a refusal and never reaches the intent model. A safe one
+   * is classified by the user's intent_classifier version and answered from the template table.
+   */
+  async postMessage(caller: AuthUser, input: PostMessageInput): Promise<PostedMessage> {
+    const userId = await this.resolveUser(caller, input);
+
+    const safety = await this.safety.checkText(userId, input.text);
+    const intent = safety.safe ? await this.intents.classifyIntent(userId, input.text) : null;
+    const reply = intent ? replyForIntent(intent.label) : refusalFor(safety.label);
+
+    const conversationId = input.conversationId ?? randomUUID();
+    const messageId = randomUUID();
+    const replyMessageId = randomUUID();
+    const safetyRecord: MessageSafety = {
+      label: safety.label,
+      score: safety.score,
+      safe: safety.safe,
+      model_version: safety.modelVersion,
+      variant: safety.variant,
+      ab_test_id: safety.abTestId,
+      prediction_id: safety.predictionId,
+    };
+    const modelVersions: MessageModelVersions = {
+      safety_classifier: safety.modelVersion,
+      intent_classifier: intent?.modelVersion ?? null,
+    };
+
+    await this.dataSource.transaction(async (manager) => {
+      if (input.conversationId) {
+        await manager.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [conversationId]);
+      } else {
+        await manager.query('INSERT INTO conversations (id, user_id) VALUES ($1, $2)', [conversationId, userId]);
+      }
+      await manager.query(
+        `INSERT INTO messages (id, conversation_id, role, text, intent, confidence, safety, model_versions)
+         VALUES ($1, $3, 'user', $4, $5, $6, $7, $8), ($2, $3, 'assistant', $9, NULL, NULL, NULL, NULL)`,
+        [
+          messageId,
+          replyMessageId,
+          conversationId,
+          safety.label === 'pii' ? REDACTED_PII : input.text,
+          intent?.label ?? null,
+          intent?.score ?? null,
+          JSON.stringify(safetyRecord),
+          JSON.stringify(modelVersions),
+          reply,
+        ],
+      );
+    });
+
+    return { conversationId, messageId, replyMessageId, reply, safety, intent };
+  }
+
+  /** The owner, or a service or admin token, sees the history; anyone else gets 404. */
+  async getHistory(caller: AuthUser, conversationId: string): Promise<ConversationHistory> {
+    const conversation = isUuid(conversationId) ? await this.conversations.findOneBy({ id: conversationId }) : null;
+    if (!conversation || (!isPrivileged(caller) && conversation.userId !== caller.sub)) {
+      throw new ConversationNotFoundError(conversationId);
+    }
+    const newestFirst = await this.messages
+      .createQueryBuilder('m')
+      .where('m.conversation_id = :id', { id: conversation.id })
+      .orderBy('m.seq', 'DESC')
+      .limit(HISTORY_LIMIT)
+      .getMany();
+    return { conversation, messages: newestFirst.reverse() };
+  }
+
+  /**
+   * The user the message is for. In an existing conversation that is its owner: a `user` token must
+   * own it, a service or admin token may continue any conversation (naming its owner in user_id, or
+   * not at all). Someone else's conversation is "not found".
+   */
+  private async resolveUser(caller: AuthUser, input: PostMessageInput): Promise<string> {
+    const requested = actingUserId(caller, input.userId);
+    if (!input.conversationId) return requested;
+    const conversation = await this.conversations.findOneBy({ id: input.conversationId });
+    if (!conversation) throw new ConversationNotFoundError(input.conversationId);
+    const privilegedWithoutUser = isPrivileged(caller) && input.userId === undefined;
+    if (!privilegedWithoutUser && conversation.userId !== requested) throw new ConversationNotFoundError(input.conversationId);
+    return conversation.userId;
+  }
+}

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
+import type { AssignmentService } from '../ab-tests/assignment.service.js';
+import type { MetricsService } from '../metrics/metrics.service.js';
+import type { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
+import { ModelUnavailableError } from '../model-registry/model-registry.errors.js';
+import type { PhaseTimings } from './phase-timings.js';
+import type { PredictionStore } from './prediction-store.js';
+import { NoServingVersionError } from './predictions.errors.js';
+
+export interface Classification {
+  predictionId: string;
+  modelType: string;
+  modelVersion: string;
+  abTestId: string | null;
+  variant: 'a' | 'b' | null;
+  label: string;
+  score: number;
+  scores: Record<string, number>;
+}
+
+export interface ClassifierDependencies {
+  assignment: AssignmentService;
+  runtime: ModelRuntimeService;
+  metrics: MetricsService;
+  predictions: PredictionStore;
+  timings: PhaseTimings;
+}
+
+/**
+ * The seed's integration pattern, once, for every model type a module serves:
+ * ask the A/B tests which version this user gets, load it, run it, report the outcome to that
+ * test's variant, and store the prediction so feedback can be credited later.
+ *
+ * Latency is measured around the inference only. A version that cannot be loaded or fails at
+ * inference is an error for its variant and a 503 for the caller: the request is never quietly
+ * served by the other variant, which would hide the failure from the test's error rate.
+ */
+export class AbTestedClassifier {
+  constructor(
+    readonly modelType: string,
+    private readonly deps: ClassifierDependencies,
+  ) {}
+
+  async classify(userId: string, text: string): Promise<Classification> {
+    const { assignment, runtime, metrics, predictions, timings } = this.deps;
+    const marks = [performance.now()];
+    const choice = await assignment.getModelVersionForUser(userId, this.modelType).catch((error: unknown) => {
+      // For a caller of /safety/check "no version to run" is the service being unavailable, not a missing resource.
+      throw error instanceof DomainError && error.code === 'NO_MODEL_VERSION' ? new NoServingVersionError(this.modelType) : error;
+    });
+    marks.push(performance.now());
+    if (!choice) throw new NoServingVersionError(this.modelType);
+    const abTestId = choice.abTestId ?? null;
+    const variant = abTestId ? choice.variant : null;
+
+    let output: { label: string; score: number; scores: Record<string, number> };
+    let latencyMs: number;
+    try {
+      const model = await runtime.loadModel(this.modelType, choice.version);
+      marks.push(performance.now());
+      output = await model.predict(text);
+      latencyMs = performance.now() - marks[2]!;
+    } catch (error) {
+      // The database being down is nobody's variant's fault: it answers 503 DATABASE_UNAVAILABLE
+      // and is not held against the version that happened not to be loaded yet.
+      if (isDatabaseUnavailable(error)) throw error;
+      if (abTestId && variant) metrics.recordRequest(abTestId, variant, { error: true });
+      if (error instanceof ModelUnavailableError) throw error;
+      // Anything else (the version vanished from the registry, an unexpected failure) is still
+      // "this version cannot serve", never a 404 or 500 for the caller of a check.
+      const reason = error instanceof DomainError ? error.message : `inference failed: ${(error as Error).message}`;
+      throw new ModelUnavailableError(this.modelType, choice.version, reason);
+    }
+    marks.push(performance.now());
+
+    const predictionId = randomUUID();
+    await predictions.insert({
+      id: predictionId,
+      abTestId,
+      variant,
+      modelType: this.modelType,
+      modelVersion: choice.version,
+      userId,
+      label: output.label,
+      score: output.score,
+    });
+    marks.push(performance.now());
+    // Counted once the answer can be given: a classification whose prediction cannot be stored (the
+    // database is down) answers 503, and a request the caller never got is not one its variant served.
+    if (abTestId && variant) metrics.recordRequest(abTestId, variant, { latencyMs, error: false });
+    marks.push(performance.now());
+    timings.record(this.modelType, marks);
+
+    return {
+      predictionId,
+      modelType: this.modelType,
+      modelVersion: choice.version,
+      abTestId,
+      variant,
+      label: output.label,
+      score: output.score,
+      scores: output.scores,
+    };
+  }
+}

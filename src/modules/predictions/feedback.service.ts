@@ -1,0 +1,93 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import type { AuthUser } from '../../auth/roles.js';
+import { AbTestsService } from '../ab-tests/ab-tests.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
+import { DomainError } from '../../common/errors/domain-error.js';
+import { isPrivileged, isUuid } from './acting-user.js';
+import { PredictionEntity } from './prediction.entity.js';
+import { FeedbackAlreadyGivenError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
+
+/** The custom metric feedback feeds; a test declares `min_improvement` on it. */
+export const ACCURACY_METRIC = 'accuracy';
+
+export interface FeedbackInput {
+  correct?: boolean;
+  label?: string;
+}
+
+export interface FeedbackResult {
+  predictionId: string;
+  correct: boolean;
+  recordedMetric: boolean;
+}
+
+/** Ground truth from users → the `accuracy` metric of the variant that made the prediction. */
+@Injectable()
+export class FeedbackService {
+  constructor(
+    @InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>,
+    private readonly runtime: ModelRuntimeService,
+    private readonly metrics: MetricsService,
+    private readonly abTests: AbTestsService,
+  ) {}
+
+  async giveFeedback(caller: AuthUser, predictionId: string, input: FeedbackInput): Promise<FeedbackResult> {
+    if ((input.correct === undefined) === (input.label === undefined)) {
+      throw new InvalidFeedbackError('Give exactly one of `correct` (true or false) and `label` (the true label)');
+    }
+    // Someone else's prediction is "not found": its existence is not the caller's business.
+    const prediction = isUuid(predictionId) ? await this.predictions.findOneBy({ id: predictionId }) : null;
+    if (!prediction || (!isPrivileged(caller) && prediction.userId !== caller.sub)) {
+      throw new PredictionNotFoundError(predictionId);
+    }
+
+    let correct: boolean;
+    if (input.label !== undefined) {
+      const model = await this.runtime.loadModel(prediction.modelType, prediction.modelVersion);
+      if (!model.labels.includes(input.label)) {
+        throw new InvalidFeedbackError(
+          `label must be one of ${model.labels.join(', ')} (the labels of ${prediction.modelType} ${prediction.modelVersion}), got "${input.label}"`,
+          { labels: model.labels },
+        );
+      }
+      correct = input.label === prediction.label;
+    } else {
+      correct = input.correct!;
+    }
+
+    // The WHERE clause makes "once" atomic: of two concurrent feedbacks exactly one updates the row.
+    const updated: unknown[] = await this.predictions.query(
+      `UPDATE predictions
+          SET feedback_correct = $2, feedback_label = $3, feedback_at = now(), feedback_by = $4
+        WHERE id = $1 AND feedback_at IS NULL
+        RETURNING id`,
+      [prediction.id, correct, input.label ?? null, caller.sub],
+    );
+    if (rowCount(updated) === 0) throw new FeedbackAlreadyGivenError(prediction.id);
+
+    let recordedMetric = false;
+    if (prediction.abTestId && prediction.variant && (await this.testStillRecords(prediction.abTestId))) {
+      this.metrics.recordMetric(prediction.abTestId, prediction.variant, ACCURACY_METRIC, correct ? 1 : 0);
+      recordedMetric = true;
+    }
+    return { predictionId: prediction.id, correct, recordedMetric };
+  }
+
+  /** A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only. */
+  private async testStillRecords(testId: string): Promise<boolean> {
+    const test = await this.abTests.getTest(testId).catch((error: unknown) => {
+      if (error instanceof DomainError && error.kind === 'not_found') return null;
+      throw error;
+    });
+    return test !== null && (test.status === 'active' || test.status === 'paused');
+  }
+}
+
+/** TypeORM returns `[rows, count]` for UPDATE … RETURNING on PostgreSQL. */
+function rowCount(result: unknown[]): number {
+  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
+  return result.length;
+}
