@@ -1,6 +1,7 @@
+import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeaturizer, type FeaturizerConfig } from './featurizer.js';
-import { loadOnnxClassifier, parseModelMetadata, type ModelMetadata, type TextClassifier } from './onnx-classifier.js';
+import { SESSION_OPTIONS, loadOnnxClassifier, parseModelMetadata, type ModelMetadata, type TextClassifier } from './onnx-classifier.js';
 import { exportLinearClassifierToOnnx } from './onnx-export.js';
 
 const DIMENSION = 64;
@@ -147,6 +148,21 @@ describe('loadOnnxClassifier', () => {
     await model.dispose();
     await model.dispose();
     await expect(model.predict('hello')).rejects.toThrow('model has been disposed');
+  });
+
+  it('runs single-threaded sessions that score exactly like onnxruntime with its default thread pools', async () => {
+    expect(SESSION_OPTIONS).toMatchObject({ intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const pooled = await ort.InferenceSession.create(MODEL_BYTES, { graphOptimizationLevel: 'all' });
+    try {
+      const featurizer = createFeaturizer(FEATURIZER);
+      for (const text of ['hello world', 'I was charged twice!', 'the app crashes on login', 'cancel']) {
+        const { probabilities } = await pooled.run({ features: new ort.Tensor('float32', featurizer.featurize(text), [1, DIMENSION]) });
+        const expected = Object.fromEntries(LABELS.map((label, i) => [label, (probabilities.data as Float32Array)[i]]));
+        expect((await classifier.predict(text)).scores).toEqual(expected);
+      }
+    } finally {
+      await pooled.release();
+    }
   });
 
   it('loads a graph with custom tensor names when the metadata declares them', async () => {
