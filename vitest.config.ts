@@ -25,6 +25,26 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          include: ['test/reliability/**/*.reliability-spec.ts'],
+          environment: 'node',
+          // After unit and e2e: the fault suites kill servers and PostgreSQL and time the answers,
+          // which a machine busy with the other projects would make noisy.
+          sequence: { groupOrder: 1 },
+          // One file at a time for the same reason: a fault suite's timings must not depend on
+          // the fuzz suite saturating the other core.
+          fileParallelism: false,
+          // Same throwaway cluster and compiled dist/ as e2e: the fault suites run the built service
+          // in child processes and stop PostgreSQL under it.
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

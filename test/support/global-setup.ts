@@ -30,9 +30,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let adminUrl = process.env.TEST_DATABASE_URL;
   // The compiled app (dist/) is what process-level tests start, as `npm start` does. A build error
   // fails those tests with the compiler's message rather than stopping the whole run here.
-  const building = execFileAsync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: process.cwd() }).catch((error: { stdout?: string }) => {
-    console.error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? String(error)}`);
-  });
+  // Projects that share this setup (e2e, reliability) run it in one process: build once, so two
+  // compilers never write dist/ at the same time.
+  const shared = globalThis as { modelAbBuild?: Promise<void> };
+  const building = (shared.modelAbBuild ??= execFileAsync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: process.cwd() }).then(
+    () => undefined,
+    (error: { stdout?: string }) => {
+      console.error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? String(error)}`);
+    },
+  ));
   if (!adminUrl) {
     embedded = new EmbeddedPostgres({
       clusterDir: path.join(tmpDir, 'postgres'),

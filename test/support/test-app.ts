@@ -6,7 +6,7 @@ import { JsonLogger } from '../../src/common/logging/json-logger.js';
 import supertest from 'supertest';
 import { DataSource } from 'typeorm';
 import { inject } from 'vitest';
-import { createApp } from '../../src/app.js';
+import { createApp, type CreateAppOptions } from '../../src/app.js';
 import { AppConfig, loadConfig } from '../../src/config/app-config.js';
 import { createTestDatabase } from './database.js';
 import { TestTokens } from './tokens.js';
@@ -24,11 +24,19 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
+export interface TestAppOptions {
+  database?: { url: string };
+  jwtSecret?: string;
+  rootModule?: (config: AppConfig) => DynamicModule;
+  /** Sees every route the router registers (see CreateAppOptions.onRoute). */
+  onRoute?: CreateAppOptions['onRoute'];
+}
+
 /**
  * The real application (same factory as `npm start`) on its own fresh database in the shared test
  * cluster. `env` overrides configuration variables as the environment would.
  */
-export async function createTestApp(env: Record<string, string> = {}, options: { database?: { url: string }; jwtSecret?: string; rootModule?: (config: AppConfig) => DynamicModule } = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const adminUrl = inject('adminDatabaseUrl');
   const database = options.database ? { ...options.database, drop: async () => undefined } : await createTestDatabase(adminUrl);
   // Instances of one deployment share the secret. Passport's 'jwt' strategy is also process-global
@@ -37,7 +45,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: {
   const dataDir = path.join(inject('testTmpDir'), `app-${randomBytes(4).toString('hex')}`);
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, SEED_EXAMPLE_MODELS: 'false', ...env });
   const resolved = new AppConfig({ ...config, databaseUrl: database.url, jwtSecret: secret });
-  const app = await createApp(resolved, { logger: new JsonLogger(resolved.logLevel), rootModule: options.rootModule?.(resolved) });
+  const app = await createApp(resolved, { logger: new JsonLogger(resolved.logLevel), rootModule: options.rootModule?.(resolved), onRoute: options.onRoute });
   await app.getHttpAdapter().getInstance().ready();
   const dataSource = app.get(DataSource);
   return {

@@ -36,12 +36,20 @@ const CONNECTION_MESSAGES = [
   'the database system is starting up',
 ];
 
+/**
+ * TypeORM releases a query runner by itself when its connection emits an error (the server closed
+ * it): the next statement of that request's transaction then fails with one of these, not with a
+ * driver error. They mean the connection was lost mid-request.
+ */
+const CONNECTION_LOST_ERRORS = new Set(['QueryRunnerProviderAlreadyReleasedError', 'QueryRunnerAlreadyReleasedError']);
+
 /** True when an error means "the database cannot be reached", as opposed to a bad query. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 4; depth++) {
     if (typeof current !== 'object') break;
-    const candidate = current as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
+    const candidate = current as { code?: unknown; message?: unknown; name?: unknown; driverError?: unknown; cause?: unknown };
     if (typeof candidate.code === 'string' && CONNECTION_ERROR_CODES.has(candidate.code)) return true;
+    if (typeof candidate.name === 'string' && CONNECTION_LOST_ERRORS.has(candidate.name)) return true;
     if (typeof candidate.message === 'string' && CONNECTION_MESSAGES.some((m) => (candidate.message as string).includes(m))) {
       return true;
     }
