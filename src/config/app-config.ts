@@ -26,6 +26,7 @@ export class AppConfig {
   metricsBufferMaxKeys: number;
   assignmentCacheRefreshMs: number;
   rateLimitWritesPerMinute: number;
+  rateLimitServiceWritesPerMinute: number;
   corsOrigins: string[];
   /** Register the shipped example models on a first start with an empty registry. */
   seedExampleModels: boolean;
@@ -138,6 +139,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsBufferMaxKeys: integer(env, 'METRICS_BUFFER_MAX_KEYS', 100_000, 10, 10_000_000),
     assignmentCacheRefreshMs: integer(env, 'ASSIGNMENT_CACHE_REFRESH_MS', 5000, 100, 3_600_000),
     rateLimitWritesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 6000, 0, 10_000_000),
+    rateLimitServiceWritesPerMinute: integer(env, 'RATE_LIMIT_SERVICE_WRITES_PER_MINUTE', 600_000, 0, 100_000_000),
     corsOrigins: corsRaw ? corsRaw.split(',').map((origin) => origin.trim()).filter(Boolean) : [],
     seedExampleModels: boolean(env, 'SEED_EXAMPLE_MODELS', true),
   });

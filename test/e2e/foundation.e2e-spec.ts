@@ -117,19 +117,22 @@ describe('foundation', () => {
   });
 
   describe('rate limit', () => {
-    it('limits writes per token with 429 and Retry-After, and leaves reads alone', async () => {
-      const limited = await createTestApp({ RATE_LIMIT_WRITES_PER_MINUTE: '3' }, { rootModule: appWithProbe });
+    it('limits writes per token with 429 and Retry-After; service tokens have their own limit; reads are never limited', async () => {
+      const limited = await createTestApp({ RATE_LIMIT_WRITES_PER_MINUTE: '3', RATE_LIMIT_SERVICE_WRITES_PER_MINUTE: '5' }, { rootModule: appWithProbe });
       try {
-        const token = limited.tokens.admin;
-        const other = limited.tokens.for('admin', 'admin-2');
         const send = (bearer: string) =>
-          limited.http().post('/api/v1/probe/admin-only').set('authorization', `Bearer ${bearer}`).send({ name: 'x', count: 1 });
-        for (let i = 0; i < 3; i++) await send(token).expect(201);
-        const res = await send(token).expect(429);
+          limited.http().post('/api/v1/probe/any-role').set('authorization', `Bearer ${bearer}`).send({ name: 'x', count: 1 });
+        const user = limited.tokens.user('heavy-user');
+        for (let i = 0; i < 3; i++) await send(user).expect(201);
+        const res = await send(user).expect(429);
         expectErrorShape(res.body, 429, 'RATE_LIMITED');
         expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-        await send(other).expect(201);
-        for (let i = 0; i < 5; i++) await limited.http().get('/api/v1/auth/me').set('authorization', `Bearer ${token}`).expect(200);
+        await send(limited.tokens.user('other-user')).expect(201);
+        for (let i = 0; i < 5; i++) await limited.http().get('/api/v1/auth/me').set('authorization', `Bearer ${user}`).expect(200);
+
+        const service = limited.tokens.service;
+        for (let i = 0; i < 5; i++) await send(service).expect(201);
+        await send(service).expect(429);
       } finally {
         await limited.close();
       }

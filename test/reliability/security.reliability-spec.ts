@@ -82,7 +82,7 @@ describe('security', () => {
 
   beforeAll(async () => {
     t = await createTestApp(
-      { BODY_LIMIT_BYTES: String(BODY_LIMIT), RATE_LIMIT_WRITES_PER_MINUTE: String(WRITES_PER_MINUTE) },
+      { BODY_LIMIT_BYTES: String(BODY_LIMIT), RATE_LIMIT_WRITES_PER_MINUTE: String(WRITES_PER_MINUTE), RATE_LIMIT_SERVICE_WRITES_PER_MINUTE: String(WRITES_PER_MINUTE) },
       { rootModule: withLeakProbe, onRoute: recorder.onRoute },
     );
     writeRoutes = recorder.routes.filter((route) => isWrite(route) && !route.includes('leak-probe'));

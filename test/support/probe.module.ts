@@ -18,6 +18,12 @@ class ProbeBody {
 /** Routes that exist only in tests, to exercise role checks, validation and body limits. */
 @Controller('probe')
 class ProbeController {
+  @Post('any-role')
+  @Authenticated()
+  anyRole(@Body() body: ProbeBody): ProbeBody {
+    return body;
+  }
+
   @Post('admin-only')
   @Authenticated('admin')
   adminOnly(@Body() body: ProbeBody): ProbeBody {
