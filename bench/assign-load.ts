@@ -4,8 +4,8 @@
  * user tokens on one path (already-assigned users, or /auth/me), or sends one token with a
  * `user_id` that is new on every request (brand-new users). Prints one JSON line.
  */
-import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { loadMain, summarize, type LoadResult } from './support/load.js';
 
 export interface AssignLoadConfig {
   /** Origin, e.g. http://127.0.0.1:3000 */
@@ -19,19 +19,12 @@ export interface AssignLoadConfig {
   connections: number;
 }
 
-export interface AssignLoadResult {
-  rps: number;
-  total: number;
-  p50_ms: number;
-  p99_ms: number;
-  non_2xx: number;
-  errors: number;
+export interface AssignLoadResult extends LoadResult {
   /** Requests sent (for new users: how many distinct user ids were asked for). */
   sent: number;
 }
 
-async function main(): Promise<void> {
-  const config = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as AssignLoadConfig;
+loadMain(async (config: AssignLoadConfig): Promise<AssignLoadResult> => {
   let next = 0;
   const result = await autocannon({
     url: config.origin,
@@ -50,19 +43,5 @@ async function main(): Promise<void> {
       },
     ],
   });
-  const output: AssignLoadResult = {
-    rps: result.requests.average,
-    total: result.requests.total,
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    non_2xx: result.non2xx,
-    errors: result.errors,
-    sent: next,
-  };
-  process.stdout.write(`${JSON.stringify(output)}\n`);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  return { ...summarize(result), sent: next };
 });

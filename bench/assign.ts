@@ -14,18 +14,19 @@
  * Targets: variant ÷ me throughput ≥ 0.8; in-process ≥ 1,000,000 calls/s.
  * Options: --duration <s> (10) --connections <n> (32) --users <n> (5000) --calls <n> (5000000) --no-build
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { secretKey, signToken } from '../src/auth/token-signer.js';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import type { AssignLoadConfig, AssignLoadResult } from './assign-load.js';
 import type { InProcessConfig, InProcessResult } from './assign-inprocess.js';
+import { placement } from './support/cpu.js';
+import { runLoad as runLoadScript, runScript } from './support/load.js';
+import { fmt, table } from './support/report.js';
+import { api, benchLog, build, runMain, startApp, startSafetyTest, userTokens, withBenchPostgres } from './support/server.js';
 
 const MODEL_TYPE = 'safety_classifier';
 const VARIANT_PATH = `/api/v1/ab-tests/user/variant?model_type=${MODEL_TYPE}`;
@@ -44,44 +45,7 @@ const connections = Number(options.connections);
 const userCount = Number(options.users);
 const calls = Number(options.calls);
 
-const cores = os.availableParallelism();
-const pin = (core: number): string[] => (cores > 1 ? ['taskset', '-c', String(core)] : []);
-
-function log(message: string): void {
-  process.stderr.write(`[bench:assign] ${message}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function waitForReady(url: string, server: ChildProcess, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited:\n${output()}`);
-    if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the server did not become ready:\n${output()}`);
-}
-
-async function api(url: string, token: string, method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${method} ${route} → ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-}
+const log = benchLog('assign');
 
 /** utime + stime of a process, in milliseconds. */
 function cpuMs(pid: number): number {
@@ -97,23 +61,16 @@ interface Measured extends AssignLoadResult {
 }
 
 function runLoad(tmp: string, name: string, config: AssignLoadConfig, serverPid: number): Measured {
-  const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(config));
   const cpuBefore = cpuMs(serverPid);
   const started = Date.now();
-  const [command, ...args] = [...pin(1), process.execPath, '--import', 'tsx', path.join('bench', 'assign-load.ts'), file];
-  const stdout = execFileSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  const result = runLoadScript<AssignLoadResult>(tmp, name, 'assign-load.ts', config);
   const wallMs = Date.now() - started;
-  const result = JSON.parse(stdout.trim().split('\n').pop()!) as AssignLoadResult;
   return { ...result, server_cpu: (cpuMs(serverPid) - cpuBefore) / wallMs };
 }
 
+/** The in-process half, on core 0 (the server's, free by then). */
 function runInProcess(tmp: string, config: InProcessConfig): InProcessResult {
-  const file = path.join(tmp, 'inprocess.json');
-  fs.writeFileSync(file, JSON.stringify(config));
-  const [command, ...args] = [...pin(0), process.execPath, '--import', 'tsx', path.join('bench', 'assign-inprocess.ts'), file];
-  const stdout = execFileSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as InProcessResult;
+  return runScript<InProcessResult>(0, tmp, 'inprocess', 'assign-inprocess.ts', config);
 }
 
 function mean(results: Measured[]): Measured {
@@ -133,155 +90,100 @@ function mean(results: Measured[]): Measured {
 /** Server CPU time per request: robust to a load generator or neighbour that keeps the server below 100%. */
 const cpuPerRequestUs = (r: Measured): number => (r.server_cpu * 1e6) / r.rps;
 
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
-
 async function main(): Promise<void> {
-  if (!options['no-build']) {
-    log('building (tsc -p tsconfig.build.json)');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  }
-  // The embedded PostgreSQL runs as another user when we are root: its folder must be traversable.
-  const tmp = fs.mkdtempSync(path.join(fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'model-ab-bench-'));
-  fs.chmodSync(tmp, 0o755);
-  const postgres = new EmbeddedPostgres({
-    clusterDir: path.join(tmp, 'postgres'),
-    passwordFile: path.join(tmp, 'postgres-password'),
-    port: await freePort(),
-    log: () => undefined,
-  });
-  let server: ChildProcess | null = null;
-  const stopServer = async (): Promise<void> => {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-  };
-  try {
-    const databaseUrl = await postgres.start();
+  build(options['no-build'], log);
+  await withBenchPostgres(async ({ tmp, databaseUrl }) => {
     const secret = randomBytes(32).toString('hex');
     const dataDir = path.join(tmp, 'data');
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const [command, ...args] = [...pin(0), process.execPath, 'dist/src/main.js'];
-    let output = '';
-    server = spawn(command!, args, {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '/tmp',
-        NODE_ENV: 'production',
-        LOG_LEVEL: 'warn',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        JWT_SECRET: secret,
-        DATA_DIR: dataDir,
-        SEED_EXAMPLE_MODELS: 'true',
-        RATE_LIMIT_WRITES_PER_MINUTE: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    await waitForReady(url, server, () => output);
-    const serverPid = server.pid!;
-    log(`server pid ${serverPid} on ${url}${cores > 1 ? ' (core 0; load on core 1)' : ' (one core: server and load share it)'}`);
+    const server = await startApp({ databaseUrl, jwtSecret: secret, dataDir, extra: { SEED_EXAMPLE_MODELS: 'true', RATE_LIMIT_WRITES_PER_MINUTE: '0' } });
+    try {
+      const url = server.url;
+      const serverPid = server.child.pid!;
+      log(`server pid ${serverPid} on ${url}${placement()}`);
 
-    const key = secretKey(secret);
-    const admin = signToken(key, { sub: 'bench-admin', roles: ['admin'], ttl: '2h' });
-    const service = signToken(key, { sub: 'bench-service', roles: ['service'], ttl: '2h' });
-    const test = await api(url, admin, 'POST', '/ab-tests', {
-      name: 'bench: safety v1 vs v2',
-      model_type: MODEL_TYPE,
-      variant_a: 'v1.0.0',
-      variant_b: 'v2.0.0',
-      traffic_split: { a: 0.5, b: 0.5 },
-    });
-    const testId = String(test.test_id);
-    await api(url, admin, 'POST', `/ab-tests/${testId}/start`);
+      const key = secretKey(secret);
+      const admin = signToken(key, { sub: 'bench-admin', roles: ['admin'], ttl: '2h' });
+      const service = signToken(key, { sub: 'bench-service', roles: ['service'], ttl: '2h' });
+      const testId = await startSafetyTest(url, admin);
 
-    const tokens = Array.from({ length: userCount }, (_, i) => signToken(key, { sub: `bench-user-${i}`, roles: ['user'], ttl: '2h' }));
-    const variant: AssignLoadConfig = { origin: url, path: VARIANT_PATH, tokens, durationS, connections };
-    const me: AssignLoadConfig = { origin: url, path: '/api/v1/auth/me', tokens, durationS, connections };
+      const tokens = userTokens(key, userCount);
+      const variant: AssignLoadConfig = { origin: url, path: VARIANT_PATH, tokens, durationS, connections };
+      const me: AssignLoadConfig = { origin: url, path: '/api/v1/auth/me', tokens, durationS, connections };
 
-    log(`assigning (and storing) all ${userCount} users over HTTP`);
-    let nextUser = 0;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (nextUser < tokens.length) {
-          const token = tokens[nextUser++]!;
-          const response = await fetch(`${url}${VARIANT_PATH}`, { headers: { authorization: `Bearer ${token}` } });
-          if (!response.ok) throw new Error(`assigning a user failed: ${response.status} ${await response.text()}`);
-        }
-      }),
-    );
-    const assigned = (await api(url, admin, 'GET', `/ab-tests/${testId}`)).assignments as Record<string, number>;
-    if (assigned.total !== userCount) throw new Error(`${assigned.total} of ${userCount} users are assigned`);
-    log(`warm-up (JIT): 3 s of each route`);
-    runLoad(tmp, 'warmup-variant', { ...variant, durationS: 3 }, serverPid);
-    runLoad(tmp, 'warmup-me', { ...me, durationS: 3 }, serverPid);
+      log(`assigning (and storing) all ${userCount} users over HTTP`);
+      let nextUser = 0;
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (nextUser < tokens.length) {
+            const token = tokens[nextUser++]!;
+            const response = await fetch(`${url}${VARIANT_PATH}`, { headers: { authorization: `Bearer ${token}` } });
+            if (!response.ok) throw new Error(`assigning a user failed: ${response.status} ${await response.text()}`);
+          }
+        }),
+      );
+      const assigned = (await api(url, admin, 'GET', `/ab-tests/${testId}`)).assignments as Record<string, number>;
+      if (assigned.total !== userCount) throw new Error(`${assigned.total} of ${userCount} users are assigned`);
+      log(`warm-up (JIT): 3 s of each route`);
+      runLoad(tmp, 'warmup-variant', { ...variant, durationS: 3 }, serverPid);
+      runLoad(tmp, 'warmup-me', { ...me, durationS: 3 }, serverPid);
 
-    const meRuns: Measured[] = [];
-    const variantRuns: Measured[] = [];
-    for (let round = 1; round <= 2; round++) {
-      log(`round ${round}: GET /auth/me, then GET /ab-tests/user/variant (assigned users), ${durationS} s each, ${connections} connections`);
-      meRuns.push(runLoad(tmp, `me-${round}`, me, serverPid));
-      variantRuns.push(runLoad(tmp, `variant-${round}`, variant, serverPid));
+      const meRuns: Measured[] = [];
+      const variantRuns: Measured[] = [];
+      for (let round = 1; round <= 2; round++) {
+        log(`round ${round}: GET /auth/me, then GET /ab-tests/user/variant (assigned users), ${durationS} s each, ${connections} connections`);
+        meRuns.push(runLoad(tmp, `me-${round}`, me, serverPid));
+        variantRuns.push(runLoad(tmp, `variant-${round}`, variant, serverPid));
+      }
+      const meResult = mean(meRuns);
+      const variantResult = mean(variantRuns);
+
+      log(`brand-new users (service token, a new user_id per request), ${durationS} s`);
+      const prefix = `new-${Date.now()}-`;
+      const fresh = runLoad(tmp, 'new', { ...variant, tokens: [service], newUserPrefix: prefix, durationS }, serverPid);
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      const [{ stored }] = (await client.query(`SELECT count(*)::int AS stored FROM ab_test_assignments WHERE user_id LIKE $1`, [`${prefix}%`])).rows as Array<{
+        stored: number;
+      }>;
+      await client.end();
+
+      await server.stop();
+      log(`in-process: ${fmt(calls)} calls of getModelVersionForUser for assigned users, on one core`);
+      const inProcess = runInProcess(tmp, { databaseUrl, jwtSecret: secret, dataDir, modelType: MODEL_TYPE, users: 10_000, calls, newUsers: 50_000 });
+
+      const ratio = variantResult.rps / meResult.rps;
+      const rows = [
+        ['', 'rps', 'p50', 'p99', 'server CPU', 'CPU per request', 'non-2xx'],
+        ...(
+          [
+            ['GET /api/v1/auth/me (JWT only)', meResult],
+            ['GET /ab-tests/user/variant, assigned users', variantResult],
+            ['GET /ab-tests/user/variant, brand-new users', fresh],
+          ] as const
+        ).map(([name, r]) => [name, fmt(r.rps), `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, `${(r.server_cpu * 100).toFixed(0)}%`, `${cpuPerRequestUs(r).toFixed(0)} µs`, String(r.non_2xx + r.errors)]),
+      ];
+      console.log(`\nHTTP (${connections} connections, ${durationS} s per run; me and assigned: mean of 2 runs, p99 the worse)`);
+      console.log(table(rows));
+      console.log(`\n| ratio | measured | target |`);
+      console.log(`|---|---|---|`);
+      console.log(`| assigned variant ÷ auth/me throughput | ${ratio.toFixed(2)} | ≥ 0.80 |`);
+      console.log(`| auth/me ÷ assigned variant server CPU per request | ${(cpuPerRequestUs(meResult) / cpuPerRequestUs(variantResult)).toFixed(2)} | — |`);
+      console.log(`| brand-new users ÷ auth/me throughput | ${(fresh.rps / meResult.rps).toFixed(2)} | — |`);
+      console.log(`| new users stored / answered 2xx | ${fmt(stored)} / ${fmt(fresh.total - fresh.non_2xx)} | ≥ (every answer stored) |`);
+      console.log(`\nin-process, one core`);
+      console.log(`| | per second | per call |`);
+      console.log(`|---|---|---|`);
+      console.log(`| getModelVersionForUser, assigned users | ${fmt(inProcess.assigned_calls_per_s)} | ${inProcess.assigned_ns_per_call.toFixed(0)} ns |`);
+      console.log(`| getModelVersionForUser, brand-new users (stored) | ${fmt(inProcess.new_users_per_s)} | ${(1e9 / inProcess.new_users_per_s / 1000).toFixed(1)} µs |`);
+      console.log(`| hashV2 alone | ${fmt(inProcess.hash_calls_per_s)} | ${(1e9 / inProcess.hash_calls_per_s).toFixed(0)} ns |`);
+      console.log(`\nin-process target ≥ 1,000,000 calls/s: ${inProcess.assigned_calls_per_s >= 1e6 ? 'met' : 'NOT met'}; HTTP ratio target ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
+      const failed = meResult.non_2xx + meResult.errors + variantResult.non_2xx + variantResult.errors + fresh.non_2xx + fresh.errors;
+      if (failed > 0) console.log(`\nWARNING: ${failed} requests failed; the numbers above are not clean`);
+      if (failed > 0 || ratio < 0.8 || inProcess.assigned_calls_per_s < 1e6 || stored < fresh.total - fresh.non_2xx) process.exitCode = 1;
+    } finally {
+      await server.stop();
     }
-    const meResult = mean(meRuns);
-    const variantResult = mean(variantRuns);
-
-    log(`brand-new users (service token, a new user_id per request), ${durationS} s`);
-    const prefix = `new-${Date.now()}-`;
-    const fresh = runLoad(tmp, 'new', { ...variant, tokens: [service], newUserPrefix: prefix, durationS }, serverPid);
-    const client = new pg.Client({ connectionString: databaseUrl });
-    await client.connect();
-    const [{ stored }] = (await client.query(`SELECT count(*)::int AS stored FROM ab_test_assignments WHERE user_id LIKE $1`, [`${prefix}%`])).rows as Array<{
-      stored: number;
-    }>;
-    await client.end();
-
-    await stopServer();
-    log(`in-process: ${fmt(calls)} calls of getModelVersionForUser for assigned users, on one core`);
-    const inProcess = runInProcess(tmp, { databaseUrl, jwtSecret: secret, dataDir, modelType: MODEL_TYPE, users: 10_000, calls, newUsers: 50_000 });
-
-    const ratio = variantResult.rps / meResult.rps;
-    const rows = [
-      ['', 'rps', 'p50', 'p99', 'server CPU', 'CPU per request', 'non-2xx'],
-      ...(
-        [
-          ['GET /api/v1/auth/me (JWT only)', meResult],
-          ['GET /ab-tests/user/variant, assigned users', variantResult],
-          ['GET /ab-tests/user/variant, brand-new users', fresh],
-        ] as const
-      ).map(([name, r]) => [name, fmt(r.rps), `${r.p50_ms.toFixed(1)} ms`, `${r.p99_ms.toFixed(1)} ms`, `${(r.server_cpu * 100).toFixed(0)}%`, `${cpuPerRequestUs(r).toFixed(0)} µs`, String(r.non_2xx + r.errors)]),
-    ];
-    console.log(`\nHTTP (${connections} connections, ${durationS} s per run; me and assigned: mean of 2 runs, p99 the worse)`);
-    console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
-    console.log(`\n| ratio | measured | target |`);
-    console.log(`|---|---|---|`);
-    console.log(`| assigned variant ÷ auth/me throughput | ${ratio.toFixed(2)} | ≥ 0.80 |`);
-    console.log(`| auth/me ÷ assigned variant server CPU per request | ${(cpuPerRequestUs(meResult) / cpuPerRequestUs(variantResult)).toFixed(2)} | — |`);
-    console.log(`| brand-new users ÷ auth/me throughput | ${(fresh.rps / meResult.rps).toFixed(2)} | — |`);
-    console.log(`| new users stored / answered 2xx | ${fmt(stored)} / ${fmt(fresh.total - fresh.non_2xx)} | ≥ (every answer stored) |`);
-    console.log(`\nin-process, one core`);
-    console.log(`| | per second | per call |`);
-    console.log(`|---|---|---|`);
-    console.log(`| getModelVersionForUser, assigned users | ${fmt(inProcess.assigned_calls_per_s)} | ${inProcess.assigned_ns_per_call.toFixed(0)} ns |`);
-    console.log(`| getModelVersionForUser, brand-new users (stored) | ${fmt(inProcess.new_users_per_s)} | ${(1e9 / inProcess.new_users_per_s / 1000).toFixed(1)} µs |`);
-    console.log(`| hashV2 alone | ${fmt(inProcess.hash_calls_per_s)} | ${(1e9 / inProcess.hash_calls_per_s).toFixed(0)} ns |`);
-    console.log(`\nin-process target ≥ 1,000,000 calls/s: ${inProcess.assigned_calls_per_s >= 1e6 ? 'met' : 'NOT met'}; HTTP ratio target ≥ 0.8: ${ratio >= 0.8 ? 'met' : 'NOT met'}`);
-    const failed = meResult.non_2xx + meResult.errors + variantResult.non_2xx + variantResult.errors + fresh.non_2xx + fresh.errors;
-    if (failed > 0) console.log(`\nWARNING: ${failed} requests failed; the numbers above are not clean`);
-    if (failed > 0 || ratio < 0.8 || inProcess.assigned_calls_per_s < 1e6 || stored < fresh.total - fresh.non_2xx) process.exitCode = 1;
-  } finally {
-    await stopServer();
-    await postgres.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+runMain(main);

@@ -28,7 +28,7 @@ declare module 'autocannon' {
     p99: number;
     p999: number;
   }
-  interface AutocannonResult {
+  export interface AutocannonResult {
     requests: Histogram;
     latency: Histogram;
     throughput: Histogram;

@@ -3,8 +3,8 @@
  * `taskset -c 1 node --import tsx bench/inference-load.ts <config.json>`. Cycles through many user
  * tokens (and request bodies) so every request is a different user, and prints one JSON line.
  */
-import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { loadMain, summarize, type LoadResult } from './support/load.js';
 
 export interface LoadConfig {
   url: string;
@@ -16,17 +16,7 @@ export interface LoadConfig {
   connections: number;
 }
 
-export interface LoadResult {
-  rps: number;
-  total: number;
-  p50_ms: number;
-  p99_ms: number;
-  non_2xx: number;
-  errors: number;
-}
-
-async function main(): Promise<void> {
-  const config = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as LoadConfig;
+loadMain(async (config: LoadConfig): Promise<LoadResult> => {
   let next = 0;
   const result = await autocannon({
     url: config.url,
@@ -45,18 +35,5 @@ async function main(): Promise<void> {
       },
     ],
   });
-  const output: LoadResult = {
-    rps: result.requests.average,
-    total: result.requests.total,
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    non_2xx: result.non2xx,
-    errors: result.errors,
-  };
-  process.stdout.write(`${JSON.stringify(output)}\n`);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  return summarize(result);
 });

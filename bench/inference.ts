@@ -16,18 +16,16 @@
  *
  * Options: --duration <s> (10) --connections <n> (32) --users <n> (2000) --no-build --profile <dir>
  */
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import { secretKey, signToken } from '../src/auth/token-signer.js';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import type { LoadConfig, LoadResult } from './inference-load.js';
-
-const execFileAsync = promisify(execFile);
+import type { LoadConfig } from './inference-load.js';
+import { placement } from './support/cpu.js';
+import { runLoadAsync, type LoadResult } from './support/load.js';
+import { table } from './support/report.js';
+import { api, appEnv, benchLog, build, freePort, runMain, spawnPinned, startSafetyTest, userTokens, withBenchPostgres, type BenchProcess } from './support/server.js';
 
 const PHASES = ['assignment', 'model_load', 'inference', 'metrics', 'prediction_store'] as const;
 type Phase = (typeof PHASES)[number];
@@ -46,43 +44,10 @@ const durationS = Number(options.duration);
 const connections = Number(options.connections);
 const userCount = Number(options.users);
 
-const cores = os.availableParallelism();
-const pin = (core: number): string[] => (cores > 1 ? ['taskset', '-c', String(core)] : []);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function log(message: string): void {
-  process.stderr.write(`[bench:inference] ${message}\n`);
-}
-
-async function api(url: string, token: string, method: string, route: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(`${url}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const json = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`${method} ${route} → ${response.status}: ${JSON.stringify(json)}`);
-  return json;
-}
+const log = benchLog('inference');
 
 /** Runs the load generator in its own process (asynchronously: the server's pipes keep draining meanwhile). */
-async function runLoad(tmp: string, name: string, config: LoadConfig): Promise<LoadResult> {
-  const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(config));
-  const [command, ...args] = [...pin(1), process.execPath, '--import', 'tsx', path.join('bench', 'inference-load.ts'), file];
-  const { stdout } = await execFileAsync(command!, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult;
-}
+const runLoad = (tmp: string, name: string, config: LoadConfig): Promise<LoadResult> => runLoadAsync<LoadResult>(tmp, name, 'inference-load.ts', config);
 
 interface Sample {
   phases: Array<{ modelType: string; count: number; totalMs: Record<Phase, number> }>;
@@ -90,12 +55,17 @@ interface Sample {
 }
 
 /** The server process and its control channel (see bench/inference-server.ts). */
-class BenchServer {
+class BenchServer implements BenchProcess {
   private readonly waiting: Array<(message: Record<string, unknown>) => void> = [];
   private output = '';
+  readonly child: BenchProcess['child'];
   readonly exited: Promise<void>;
+  readonly stop: () => Promise<void>;
 
-  constructor(readonly child: ChildProcess) {
+  constructor({ child, exited, stop }: BenchProcess) {
+    this.child = child;
+    this.exited = exited;
+    this.stop = stop;
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
@@ -106,7 +76,6 @@ class BenchServer {
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
   next(timeoutMs = 60_000): Promise<Record<string, unknown>> {
@@ -155,130 +124,92 @@ function texts(): string[] {
 const us = (ms: number): string => `${(ms * 1000).toFixed(1)} µs`;
 
 async function main(): Promise<void> {
-  if (!options['no-build']) {
-    log('building (tsc -p tsconfig.build.json)');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  }
-  // The embedded PostgreSQL runs as another user when we are root: its folder must be traversable.
-  const tmp = fs.mkdtempSync(path.join(fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'model-ab-bench-'));
-  fs.chmodSync(tmp, 0o755);
-  const postgres = new EmbeddedPostgres({
-    clusterDir: path.join(tmp, 'postgres'),
-    passwordFile: path.join(tmp, 'postgres-password'),
-    port: await freePort(),
-    log: () => undefined,
-  });
-  let server: BenchServer | null = null;
-  try {
-    const databaseUrl = await postgres.start();
+  build(options['no-build'], log);
+  await withBenchPostgres(async ({ tmp, databaseUrl }) => {
     const secret = randomBytes(32).toString('hex');
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const profileArgs = options.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(options.profile)}`] : [];
-    const [command, ...args] = [...pin(0), process.execPath, ...profileArgs, '--import', 'tsx', path.join('bench', 'inference-server.ts')];
-    server = new BenchServer(
-      spawn(command!, args, {
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          NODE_ENV: 'production',
-          LOG_LEVEL: 'warn',
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          DATABASE_URL: databaseUrl,
-          JWT_SECRET: secret,
-          DATA_DIR: path.join(tmp, 'data'),
-          SEED_EXAMPLE_MODELS: 'true',
-        },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      }),
+    const server = new BenchServer(
+      spawnPinned(
+        [...profileArgs, '--import', 'tsx', path.join('bench', 'inference-server.ts')],
+        appEnv({ port, databaseUrl, jwtSecret: secret, dataDir: path.join(tmp, 'data'), extra: { SEED_EXAMPLE_MODELS: 'true' } }),
+        ['pipe', 'pipe', 'pipe'],
+      ),
     );
-    await server.next();
-    log(`server pid ${server.child.pid} on ${url}${cores > 1 ? ' (core 0; load on core 1)' : ' (one core: server and load share it)'}`);
+    try {
+      await server.next();
+      log(`server pid ${server.child.pid} on ${url}${placement()}`);
 
-    const key = secretKey(secret);
-    const admin = signToken(key, { sub: 'bench-admin', roles: ['admin'], ttl: '2h' });
-    const test = await api(url, admin, 'POST', '/ab-tests', {
-      name: 'bench: safety v1 vs v2',
-      model_type: 'safety_classifier',
-      variant_a: 'v1.0.0',
-      variant_b: 'v2.0.0',
-      traffic_split: { a: 0.5, b: 0.5 },
-    });
-    await api(url, admin, 'POST', `/ab-tests/${String(test.test_id)}/start`);
+      const key = secretKey(secret);
+      const admin = signToken(key, { sub: 'bench-admin', roles: ['admin'], ttl: '2h' });
+      const testId = await startSafetyTest(url, admin);
 
-    const tokens = Array.from({ length: userCount }, (_, i) => signToken(key, { sub: `bench-user-${i}`, roles: ['user'], ttl: '2h' }));
-    const bodies = texts().map((text) => JSON.stringify({ text }));
-    const check: LoadConfig = { url: `${url}/api/v1/safety/check`, method: 'POST', tokens, bodies, durationS, connections };
-    const me: LoadConfig = { url: `${url}/api/v1/auth/me`, method: 'GET', tokens, durationS, connections };
+      const tokens = userTokens(key, userCount);
+      const bodies = texts().map((text) => JSON.stringify({ text }));
+      const check: LoadConfig = { url: `${url}/api/v1/safety/check`, method: 'POST', tokens, bodies, durationS, connections };
+      const me: LoadConfig = { url: `${url}/api/v1/auth/me`, method: 'GET', tokens, durationS, connections };
 
-    log(`warm-up: every one of ${userCount} users gets assigned, JIT and model caches warm`);
-    await runLoad(tmp, 'warmup-check', { ...check, durationS: Math.max(3, Math.ceil(durationS / 3)) });
-    await runLoad(tmp, 'warmup-me', { ...me, durationS: 2 });
+      log(`warm-up: every one of ${userCount} users gets assigned, JIT and model caches warm`);
+      await runLoad(tmp, 'warmup-check', { ...check, durationS: Math.max(3, Math.ceil(durationS / 3)) });
+      await runLoad(tmp, 'warmup-me', { ...me, durationS: 2 });
 
-    log(`GET /api/v1/auth/me for ${durationS} s, ${connections} connections`);
-    const meBefore = await server.sample();
-    const meResult = await runLoad(tmp, 'me', me);
-    const meAfter = await server.sample();
-    const meCpuMs = (meAfter.cpu_ms - meBefore.cpu_ms) / meResult.total;
+      log(`GET /api/v1/auth/me for ${durationS} s, ${connections} connections`);
+      const meBefore = await server.sample();
+      const meResult = await runLoad(tmp, 'me', me);
+      const meAfter = await server.sample();
+      const meCpuMs = (meAfter.cpu_ms - meBefore.cpu_ms) / meResult.total;
 
-    log(`POST /api/v1/safety/check for ${durationS} s, ${connections} connections`);
-    const loaded = await measure(server, () => runLoad(tmp, 'check', check));
-    const checkResult = loaded.result;
+      log(`POST /api/v1/safety/check for ${durationS} s, ${connections} connections`);
+      const loaded = await measure(server, () => runLoad(tmp, 'check', check));
+      const checkResult = loaded.result;
 
-    log('POST /api/v1/safety/check, one connection (uncontended: phase times are their cost, not queueing)');
-    const single = await measure(server, () => runLoad(tmp, 'check-single', { ...check, connections: 1, durationS: Math.max(3, Math.ceil(durationS / 2)) }));
+      log('POST /api/v1/safety/check, one connection (uncontended: phase times are their cost, not queueing)');
+      const single = await measure(server, () => runLoad(tmp, 'check-single', { ...check, connections: 1, durationS: Math.max(3, Math.ceil(durationS / 2)) }));
 
-    const assignments = (await api(url, admin, 'GET', `/ab-tests/${String(test.test_id)}`)).assignments as Record<string, number>;
+      const assignments = (await api(url, admin, 'GET', `/ab-tests/${testId}`)).assignments as Record<string, number>;
 
-    const rows = [
-      ['', 'rps', 'p50', 'p99', 'server CPU / request', 'non-2xx'],
-      ['GET /api/v1/auth/me', meResult.rps.toFixed(0), `${meResult.p50_ms} ms`, `${meResult.p99_ms} ms`, us(meCpuMs), String(meResult.non_2xx + meResult.errors)],
-      [
-        'POST /api/v1/safety/check',
-        checkResult.rps.toFixed(0),
-        `${checkResult.p50_ms} ms`,
-        `${checkResult.p99_ms} ms`,
-        us(loaded.cpuPerRequestMs),
-        String(checkResult.non_2xx + checkResult.errors),
-      ],
-    ];
-    console.log(`\n${connections} connections, ${durationS} s each, ${userCount} distinct user tokens, 50/50 test running`);
-    console.log(rows.map((r) => `| ${r.join(' | ')} |`).join('\n'));
-    console.log(`\nsafety/check ÷ auth/me throughput: ${(checkResult.rps / meResult.rps).toFixed(2)}`);
-    console.log(`assignments: a ${assignments.variant_a}, b ${assignments.variant_b} (${userCount} users)`);
-    console.log(`\nserver time per check, mean wall time of each phase inside the service:`);
-    console.log(`| phase | ${connections} connections (${loaded.served} checks) | 1 connection (${single.served} checks) |`);
-    console.log(`|---|---|---|`);
-    for (const phase of PHASES) console.log(`| ${phase} | ${us(loaded.phaseMs[phase])} | ${us(single.phaseMs[phase])} |`);
-    console.log(`| all phases | ${us(loaded.inServiceMs)} | ${us(single.inServiceMs)} |`);
-    console.log(`| server CPU per request (HTTP, JWT, validation, service, JSON, pg client) | ${us(loaded.cpuPerRequestMs)} | ${us(single.cpuPerRequestMs)} |`);
-    for (const [name, m] of [
-      [`${connections} connections`, loaded],
-      ['1 connection', single],
-    ] as const) {
-      const overheadMs = m.phaseMs.assignment + m.phaseMs.metrics;
-      console.log(
-        `\n${name}: assignment + metric recording = ${us(overheadMs)} = ${((overheadMs / m.cpuPerRequestMs) * 100).toFixed(2)}% of the server CPU per request, ` +
-          `${((overheadMs / m.inServiceMs) * 100).toFixed(2)}% of the in-service wall time (target < 20%)`,
-      );
-      if (overheadMs / m.cpuPerRequestMs >= 0.2) process.exitCode = 1;
+      const rows = [
+        ['', 'rps', 'p50', 'p99', 'server CPU / request', 'non-2xx'],
+        ['GET /api/v1/auth/me', meResult.rps.toFixed(0), `${meResult.p50_ms} ms`, `${meResult.p99_ms} ms`, us(meCpuMs), String(meResult.non_2xx + meResult.errors)],
+        [
+          'POST /api/v1/safety/check',
+          checkResult.rps.toFixed(0),
+          `${checkResult.p50_ms} ms`,
+          `${checkResult.p99_ms} ms`,
+          us(loaded.cpuPerRequestMs),
+          String(checkResult.non_2xx + checkResult.errors),
+        ],
+      ];
+      console.log(`\n${connections} connections, ${durationS} s each, ${userCount} distinct user tokens, 50/50 test running`);
+      console.log(table(rows));
+      console.log(`\nsafety/check ÷ auth/me throughput: ${(checkResult.rps / meResult.rps).toFixed(2)}`);
+      console.log(`assignments: a ${assignments.variant_a}, b ${assignments.variant_b} (${userCount} users)`);
+      console.log(`\nserver time per check, mean wall time of each phase inside the service:`);
+      console.log(`| phase | ${connections} connections (${loaded.served} checks) | 1 connection (${single.served} checks) |`);
+      console.log(`|---|---|---|`);
+      for (const phase of PHASES) console.log(`| ${phase} | ${us(loaded.phaseMs[phase])} | ${us(single.phaseMs[phase])} |`);
+      console.log(`| all phases | ${us(loaded.inServiceMs)} | ${us(single.inServiceMs)} |`);
+      console.log(`| server CPU per request (HTTP, JWT, validation, service, JSON, pg client) | ${us(loaded.cpuPerRequestMs)} | ${us(single.cpuPerRequestMs)} |`);
+      for (const [name, m] of [
+        [`${connections} connections`, loaded],
+        ['1 connection', single],
+      ] as const) {
+        const overheadMs = m.phaseMs.assignment + m.phaseMs.metrics;
+        console.log(
+          `\n${name}: assignment + metric recording = ${us(overheadMs)} = ${((overheadMs / m.cpuPerRequestMs) * 100).toFixed(2)}% of the server CPU per request, ` +
+            `${((overheadMs / m.inServiceMs) * 100).toFixed(2)}% of the in-service wall time (target < 20%)`,
+        );
+        if (overheadMs / m.cpuPerRequestMs >= 0.2) process.exitCode = 1;
+      }
+      if (checkResult.non_2xx + checkResult.errors > 0 || meResult.non_2xx + meResult.errors > 0) {
+        console.log('\nWARNING: some requests failed; the numbers above are not clean');
+        process.exitCode = 1;
+      }
+    } finally {
+      await server.stop();
     }
-    if (checkResult.non_2xx + checkResult.errors > 0 || meResult.non_2xx + meResult.errors > 0) {
-      console.log('\nWARNING: some requests failed; the numbers above are not clean');
-      process.exitCode = 1;
-    }
-  } finally {
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
-    await postgres.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+runMain(main);

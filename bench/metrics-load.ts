@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import autocannon from 'autocannon';
+import { loadMain, summarize, type LoadResult } from './support/load.js';
 
 export interface MetricsLoadConfig {
   url: string;
@@ -16,17 +17,7 @@ export interface MetricsLoadConfig {
   connections: number;
 }
 
-export interface MetricsLoadResult {
-  rps: number;
-  total: number;
-  p50_ms: number;
-  p99_ms: number;
-  non_2xx: number;
-  errors: number;
-}
-
-async function main(): Promise<void> {
-  const config = JSON.parse(fs.readFileSync(process.argv[2]!, 'utf8')) as MetricsLoadConfig;
+loadMain(async (config: MetricsLoadConfig): Promise<LoadResult> => {
   const body = config.bodyFile ? fs.readFileSync(config.bodyFile, 'utf8') : undefined;
   const result = await autocannon({
     url: config.url,
@@ -36,18 +27,5 @@ async function main(): Promise<void> {
     headers: { authorization: `Bearer ${config.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
     body,
   });
-  const output: MetricsLoadResult = {
-    rps: result.requests.average,
-    total: result.requests.total,
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-    non_2xx: result.non2xx,
-    errors: result.errors,
-  };
-  process.stdout.write(`${JSON.stringify(output)}\n`);
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+  return summarize(result);
 });

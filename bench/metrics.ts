@@ -14,10 +14,8 @@
  *
  * Options: --duration <s> (5) --connections <n> (8) --events <n> (10000000) --no-build --no-http
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +25,6 @@ import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { secretKey, signToken } from '../src/auth/token-signer.js';
 import { loadConfig } from '../src/config/app-config.js';
-import { EmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { AggregateRowSet } from '../src/modules/metrics/aggregate-rows.js';
 import { AggregateStore } from '../src/modules/metrics/aggregate-store.js';
 import { MetricBatchDto } from '../src/modules/metrics/dto/metric-batch.dto.js';
@@ -37,8 +34,13 @@ import { parseMetricBatch, type MetricEvent } from '../src/modules/metrics/metri
 import { MetricsIngestionService } from '../src/modules/metrics/metrics-ingestion.service.js';
 import { MetricsQueryService } from '../src/modules/metrics/metrics-query.service.js';
 import { MetricsService } from '../src/modules/metrics/metrics.service.js';
+import { mulberry32 } from '../src/modules/metrics/stats/mulberry32.js';
 import { computeResults } from '../src/modules/metrics/stats/index.js';
-import type { MetricsLoadConfig, MetricsLoadResult } from './metrics-load.js';
+import type { MetricsLoadConfig } from './metrics-load.js';
+import { cores } from './support/cpu.js';
+import { runLoad as runLoadScript, type LoadResult } from './support/load.js';
+import { fmt, percentile } from './support/report.js';
+import { benchLog, build, runMain, startApp, withBenchPostgres, type StartedApp } from './support/server.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -54,41 +56,9 @@ const connections = Number(options.connections);
 const bigTestEvents = Number(options.events);
 const BATCH = 1000;
 
-const cores = os.availableParallelism();
-const pin = (core: number): string[] => (cores > 1 ? ['taskset', '-c', String(core)] : []);
-const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
 
-function log(message: string): void {
-  process.stderr.write(`[bench:metrics] ${message}\n`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-}
+const log = benchLog('metrics');
 
 async function timeIt(iterations: number, run: () => Promise<unknown>): Promise<{ p50: number; p99: number; max: number }> {
   for (let i = 0; i < Math.min(20, iterations); i++) await run(); // warm-up: JIT, plan cache, buffers
@@ -119,7 +89,7 @@ async function throughput(seconds: number, concurrency: number, worker: (lane: n
 }
 
 function batchOfEvents(seed: number): MetricEvent[] {
-  const u = random(seed);
+  const u = mulberry32(seed);
   return Array.from({ length: BATCH }, (_, i): MetricEvent => {
     const variant = i % 2 === 0 ? 'a' : 'b';
     if (i % 10 === 9) return { variant, metric: 'accuracy', value: u() < 0.9 ? 1 : 0, user_id: `user-${i}` };
@@ -147,7 +117,7 @@ function benchRecording(): { requestsPerS: number; metricsPerS: number } {
   const service = new MetricsService(stubStore, loadConfig({}));
   const tests = Array.from({ length: 8 }, () => randomUUID());
   const latencies = new Float64Array(4096);
-  const u = random(1);
+  const u = mulberry32(1);
   for (let i = 0; i < latencies.length; i++) latencies[i] = 120 * Math.exp(0.5 * Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()));
   const calls = 30_000_000;
   let best = 0;
@@ -173,7 +143,7 @@ async function insertBigTest(db: DataSource, store: AggregateStore, testId: stri
   const buckets = minutes * 2;
   const perBucket = Math.floor(total / buckets);
   let extra = total - perBucket * buckets;
-  const u = random(99);
+  const u = mulberry32(99);
   const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
   const firstMinute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - minutes * MINUTE_MS;
   for (let day = 0; day < 7; day++) {
@@ -204,46 +174,7 @@ async function insertBigTest(db: DataSource, store: AggregateStore, testId: stri
 
 // ——— HTTP ———
 
-function runLoad(tmp: string, name: string, config: MetricsLoadConfig): MetricsLoadResult {
-  const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify(config));
-  const [command, ...args] = [...pin(1), process.execPath, '--import', 'tsx', path.join('bench', 'metrics-load.ts'), file];
-  const stdout = execFileSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as MetricsLoadResult;
-}
-
-async function startServer(databaseUrl: string, secret: string, dataDir: string): Promise<{ server: ChildProcess; url: string }> {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const [command, ...args] = [...pin(0), process.execPath, 'dist/src/main.js'];
-  let output = '';
-  const server = spawn(command!, args, {
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '/tmp',
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      JWT_SECRET: secret,
-      DATA_DIR: dataDir,
-      SEED_EXAMPLE_MODELS: 'false',
-      RATE_LIMIT_WRITES_PER_MINUTE: '0',
-      BODY_LIMIT_BYTES: String(20 * 1024 * 1024),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the server exited:\n${output}`);
-    if (await fetch(`${url}/health/ready`).then((r) => r.ok, () => false)) return { server, url };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the server did not become ready:\n${output}`);
-}
+const runLoad = (tmp: string, name: string, config: MetricsLoadConfig): LoadResult => runLoadScript<LoadResult>(tmp, name, 'metrics-load.ts', config);
 
 async function main(): Promise<void> {
   console.log(`model-ab metrics benchmark — ${new Date().toISOString()}, Node ${process.version}, ${cores} cores (${os.cpus()[0]?.model ?? '?'})`);
@@ -251,194 +182,185 @@ async function main(): Promise<void> {
   log('1/3 in-process recordRequest, one core');
   const recording = benchRecording();
 
-  if (!options['no-build'] && !options['no-http']) {
-    log('building (tsc -p tsconfig.build.json)');
-    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-  }
-  const tmp = fs.mkdtempSync(path.join(fs.existsSync('/var/tmp') ? '/var/tmp' : os.tmpdir(), 'model-ab-bench-'));
-  fs.chmodSync(tmp, 0o755);
-  const postgres = new EmbeddedPostgres({ clusterDir: path.join(tmp, 'postgres'), passwordFile: path.join(tmp, 'postgres-password'), port: await freePort(), log: () => undefined });
-  let server: ChildProcess | null = null;
-  let db: DataSource | null = null;
-  try {
-    const databaseUrl = await postgres.start();
-    const secret = randomBytes(32).toString('hex');
-    const { dataSourceOptions } = await import('../src/database/data-source-options.js');
-    // No entities: the metrics services only run SQL, and tsx does not emit the decorator metadata entities need.
-    db = await new DataSource({ ...dataSourceOptions({ url: databaseUrl, poolSize: connections + 2 }), entities: [] }).initialize();
-    const { runMigrationsLocked } = await import('../src/database/run-migrations.js');
-    await runMigrationsLocked(db);
-    const store = new AggregateStore(db);
-    const ingestion = new MetricsIngestionService(db, store);
-    const query = new MetricsQueryService(db);
+  build(options['no-build'] || options['no-http'], log);
+  await withBenchPostgres(async ({ tmp, databaseUrl }) => {
+    let server: StartedApp | null = null;
+    let db: DataSource | null = null;
+    try {
+      const secret = randomBytes(32).toString('hex');
+      const { dataSourceOptions } = await import('../src/database/data-source-options.js');
+      // No entities: the metrics services only run SQL, and tsx does not emit the decorator metadata entities need.
+      db = await new DataSource({ ...dataSourceOptions({ url: databaseUrl, poolSize: connections + 2 }), entities: [] }).initialize();
+      const { runMigrationsLocked } = await import('../src/database/run-migrations.js');
+      await runMigrationsLocked(db);
+      const store = new AggregateStore(db);
+      const ingestion = new MetricsIngestionService(db, store);
+      const query = new MetricsQueryService(db);
 
-    // ——— 2. ingestion vs single-row inserts ———
-    log(`2/3 ingestion: batches of ${BATCH}, ${connections} in flight, ${durationS} s; single-row INSERTs, same database`);
-    const batches = Array.from({ length: 16 }, (_, i) => batchOfEvents(i + 1));
-    const ingestTest = await insertTestRow(db, 'bench: in-process ingestion');
-    await throughput(1, connections, async (lane) => void (await ingestion.ingest(ingestTest, batches[lane % batches.length]!))); // warm-up
-    const [{ before }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS before FROM metric_aggregates WHERE ab_test_id = $1 AND metric IN ('requests')`, [ingestTest])) as [{ before: number }];
-    let requestEvents = 0;
-    const inProcess = await throughput(durationS, connections, async (lane) => {
-      const result = await ingestion.ingest(ingestTest, batches[lane % batches.length]!);
-      requestEvents += result.requests;
-    });
-    const [{ after }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS after FROM metric_aggregates WHERE ab_test_id = $1 AND metric IN ('requests')`, [ingestTest])) as [{ after: number }];
-    if (after - before !== requestEvents) throw new Error(`durability check failed: ${after - before} requests stored, ${requestEvents} acknowledged`);
-
-    await db.query(`CREATE TABLE bench_metric_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ab_test_id uuid NOT NULL, variant text NOT NULL, latency_ms double precision, error boolean, metric text, value double precision, created_at timestamptz NOT NULL DEFAULT now())`);
-    const insertOne = (event: MetricEvent) =>
-      db!.query(`INSERT INTO bench_metric_events (ab_test_id, variant, latency_ms, error, metric, value) VALUES ($1, $2, $3, $4, $5, $6)`, [
-        ingestTest,
-        event.variant,
-        event.latency_ms ?? null,
-        event.error ?? null,
-        event.metric ?? null,
-        event.value ?? null,
-      ]);
-    let next = 0;
-    const singleSerial = await throughput(durationS, 1, async () => void (await insertOne(batches[0]![next++ % BATCH]!)));
-    const singleConcurrent = await throughput(durationS, connections, async () => void (await insertOne(batches[0]![next++ % BATCH]!)));
-
-    // DTO validation (what the global ValidationPipe does) vs the pure validator, per 1,000-event batch.
-    const body = { events: batches[0]! };
-    const dtoCost = await timeIt(200, async () => {
-      const dto = plainToInstance(MetricBatchDto, body);
-      const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-      if (errors.length > 0) throw new Error('unexpected validation error');
-    });
-    const pureCost = await timeIt(2000, async () => void parseMetricBatch(body));
-
-    // ——— 3. the 10M-event test ———
-    log(`3/3 inserting the aggregates of ${fmt(bigTestEvents)} events (7 days × 1,440 minutes × 2 variants)`);
-    const bigTest = await insertTestRow(db, 'bench: 10M events');
-    const insertStarted = performance.now();
-    await insertBigTest(db, store, bigTest, bigTestEvents);
-    const insertS = (performance.now() - insertStarted) / 1000;
-    await db.query('VACUUM ANALYZE metric_aggregates');
-    await db.query('VACUUM ANALYZE metric_rollups');
-    const [{ minuteRows }] = (await db.query(`SELECT count(*)::int AS "minuteRows" FROM metric_aggregates WHERE ab_test_id = $1`, [bigTest])) as [{ minuteRows: number }];
-    const snapshot = await query.snapshot(bigTest);
-    if (snapshot.a.requests + snapshot.b.requests !== bigTestEvents) throw new Error(`the big test holds ${snapshot.a.requests + snapshot.b.requests} requests`);
-
-    const snapshotTime = await timeIt(300, () => query.snapshot(bigTest));
-    const rangeFrom = new Date(Date.now() - 3.5 * 86_400_000 - 17 * 60_000);
-    const rangeTime = await timeIt(300, () => query.snapshot(bigTest, { from: rangeFrom }));
-    const looksHourTime = await timeIt(100, () => query.looks(bigTest, 'hour'));
-    const resultsTime = await timeIt(300, async () => {
-      const [current, looks] = await Promise.all([query.snapshot(bigTest), query.looks(bigTest, 'day')]);
-      return computeResults({
-        testId: bigTest,
-        status: 'active',
-        computedAt: new Date(),
-        split: { a: 0.5, b: 0.5 },
-        assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 100_000, b: 100_300 }],
-        metricDeclarations: [{ name: 'accuracy', higher_is_better: true }],
-        criteria: { min_requests: 10_000, max_error_rate: 0.01, max_latency_ms: 200 },
-        current,
-        looks,
+      // ——— 2. ingestion vs single-row inserts ———
+      log(`2/3 ingestion: batches of ${BATCH}, ${connections} in flight, ${durationS} s; single-row INSERTs, same database`);
+      const batches = Array.from({ length: 16 }, (_, i) => batchOfEvents(i + 1));
+      const ingestTest = await insertTestRow(db, 'bench: in-process ingestion');
+      await throughput(1, connections, async (lane) => void (await ingestion.ingest(ingestTest, batches[lane % batches.length]!))); // warm-up
+      const [{ before }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS before FROM metric_aggregates WHERE ab_test_id = $1 AND metric IN ('requests')`, [ingestTest])) as [{ before: number }];
+      let requestEvents = 0;
+      const inProcess = await throughput(durationS, connections, async (lane) => {
+        const result = await ingestion.ingest(ingestTest, batches[lane % batches.length]!);
+        requestEvents += result.requests;
       });
-    });
-    // What the rollups save: the same snapshot (moments in SQL, sketches merged here) over the minute rows alone.
-    const minutesOnlyTime = await timeIt(10, async () => {
-      const rows = (await db!.query(
-        `SELECT variant, metric, sum(count)::float8 AS count, NULL::jsonb AS sketch FROM metric_aggregates WHERE ab_test_id = $1 GROUP BY 1, 2
-         UNION ALL SELECT variant, metric, NULL, sketch FROM metric_aggregates WHERE ab_test_id = $1 AND metric = 'latency_ms'`,
-        [bigTest],
-      )) as Array<{ variant: 'a' | 'b'; sketch: Record<string, number> | null }>;
-      const sketches = { a: new LogBucketSketch(), b: new LogBucketSketch() };
-      for (const row of rows) if (row.sketch) sketches[row.variant].mergeCounts(row.sketch);
-      return [sketches.a.quantiles([0.5, 0.95, 0.99]), sketches.b.quantiles([0.5, 0.95, 0.99])];
-    });
+      const [{ after }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS after FROM metric_aggregates WHERE ab_test_id = $1 AND metric IN ('requests')`, [ingestTest])) as [{ after: number }];
+      if (after - before !== requestEvents) throw new Error(`durability check failed: ${after - before} requests stored, ${requestEvents} acknowledged`);
 
-    // ——— HTTP ———
-    let http: { ingest: MetricsLoadResult | null; ingestStored: number; results: MetricsLoadResult | null; note: string[] } = { ingest: null, ingestStored: 0, results: null, note: [] };
-    if (!options['no-http']) {
-      log('HTTP: starting the compiled app on core 0');
-      const started = await startServer(databaseUrl, secret, path.join(tmp, 'data'));
-      server = started.server;
-      const service = signToken(secretKey(secret), { sub: 'bench-service', roles: ['service'], ttl: '2h' });
-      const httpTest = await insertTestRow(db, 'bench: HTTP ingestion');
-      const bodyFile = path.join(tmp, 'batch.json');
-      fs.writeFileSync(bodyFile, JSON.stringify({ events: batches[0] }));
-      const ingestUrl = `${started.url}/api/v1/ab-tests/${httpTest}/metrics`;
-      const probe = await fetch(ingestUrl, { method: 'POST', headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' }, body: fs.readFileSync(bodyFile) });
-      if (probe.status === 404 && /Cannot POST/.test(await probe.text())) {
-        http.note.push('POST /api/v1/ab-tests/{id}/metrics does not exist yet (phase 2): HTTP ingestion not measured');
-      } else if (!probe.ok) {
-        http.note.push(`POST /api/v1/ab-tests/{id}/metrics answered ${probe.status}: HTTP ingestion not measured`);
-      } else {
-        runLoad(tmp, 'ingest-warmup', { url: ingestUrl, method: 'POST', token: service, bodyFile, durationS: 2, connections });
-        const [{ before: httpBefore }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS before FROM metric_aggregates WHERE ab_test_id = $1 AND metric = 'requests'`, [httpTest])) as [{ before: number }];
-        const ingest = runLoad(tmp, 'ingest', { url: ingestUrl, method: 'POST', token: service, bodyFile, durationS, connections });
-        const [{ after: httpAfter }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS after FROM metric_aggregates WHERE ab_test_id = $1 AND metric = 'requests'`, [httpTest])) as [{ after: number }];
-        http = { ...http, ingest, ingestStored: httpAfter - httpBefore };
+      await db.query(`CREATE TABLE bench_metric_events (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ab_test_id uuid NOT NULL, variant text NOT NULL, latency_ms double precision, error boolean, metric text, value double precision, created_at timestamptz NOT NULL DEFAULT now())`);
+      const insertOne = (event: MetricEvent) =>
+        db!.query(`INSERT INTO bench_metric_events (ab_test_id, variant, latency_ms, error, metric, value) VALUES ($1, $2, $3, $4, $5, $6)`, [
+          ingestTest,
+          event.variant,
+          event.latency_ms ?? null,
+          event.error ?? null,
+          event.metric ?? null,
+          event.value ?? null,
+        ]);
+      let next = 0;
+      const singleSerial = await throughput(durationS, 1, async () => void (await insertOne(batches[0]![next++ % BATCH]!)));
+      const singleConcurrent = await throughput(durationS, connections, async () => void (await insertOne(batches[0]![next++ % BATCH]!)));
+
+      // DTO validation (what the global ValidationPipe does) vs the pure validator, per 1,000-event batch.
+      const body = { events: batches[0]! };
+      const dtoCost = await timeIt(200, async () => {
+        const dto = plainToInstance(MetricBatchDto, body);
+        const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+        if (errors.length > 0) throw new Error('unexpected validation error');
+      });
+      const pureCost = await timeIt(2000, async () => void parseMetricBatch(body));
+
+      // ——— 3. the 10M-event test ———
+      log(`3/3 inserting the aggregates of ${fmt(bigTestEvents)} events (7 days × 1,440 minutes × 2 variants)`);
+      const bigTest = await insertTestRow(db, 'bench: 10M events');
+      const insertStarted = performance.now();
+      await insertBigTest(db, store, bigTest, bigTestEvents);
+      const insertS = (performance.now() - insertStarted) / 1000;
+      await db.query('VACUUM ANALYZE metric_aggregates');
+      await db.query('VACUUM ANALYZE metric_rollups');
+      const [{ minuteRows }] = (await db.query(`SELECT count(*)::int AS "minuteRows" FROM metric_aggregates WHERE ab_test_id = $1`, [bigTest])) as [{ minuteRows: number }];
+      const snapshot = await query.snapshot(bigTest);
+      if (snapshot.a.requests + snapshot.b.requests !== bigTestEvents) throw new Error(`the big test holds ${snapshot.a.requests + snapshot.b.requests} requests`);
+
+      const snapshotTime = await timeIt(300, () => query.snapshot(bigTest));
+      const rangeFrom = new Date(Date.now() - 3.5 * 86_400_000 - 17 * 60_000);
+      const rangeTime = await timeIt(300, () => query.snapshot(bigTest, { from: rangeFrom }));
+      const looksHourTime = await timeIt(100, () => query.looks(bigTest, 'hour'));
+      const resultsTime = await timeIt(300, async () => {
+        const [current, looks] = await Promise.all([query.snapshot(bigTest), query.looks(bigTest, 'day')]);
+        return computeResults({
+          testId: bigTest,
+          status: 'active',
+          computedAt: new Date(),
+          split: { a: 0.5, b: 0.5 },
+          assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 100_000, b: 100_300 }],
+          metricDeclarations: [{ name: 'accuracy', higher_is_better: true }],
+          criteria: { min_requests: 10_000, max_error_rate: 0.01, max_latency_ms: 200 },
+          current,
+          looks,
+        });
+      });
+      // What the rollups save: the same snapshot (moments in SQL, sketches merged here) over the minute rows alone.
+      const minutesOnlyTime = await timeIt(10, async () => {
+        const rows = (await db!.query(
+          `SELECT variant, metric, sum(count)::float8 AS count, NULL::jsonb AS sketch FROM metric_aggregates WHERE ab_test_id = $1 GROUP BY 1, 2
+           UNION ALL SELECT variant, metric, NULL, sketch FROM metric_aggregates WHERE ab_test_id = $1 AND metric = 'latency_ms'`,
+          [bigTest],
+        )) as Array<{ variant: 'a' | 'b'; sketch: Record<string, number> | null }>;
+        const sketches = { a: new LogBucketSketch(), b: new LogBucketSketch() };
+        for (const row of rows) if (row.sketch) sketches[row.variant].mergeCounts(row.sketch);
+        return [sketches.a.quantiles([0.5, 0.95, 0.99]), sketches.b.quantiles([0.5, 0.95, 0.99])];
+      });
+
+      // ——— HTTP ———
+      let http: { ingest: LoadResult | null; ingestStored: number; results: LoadResult | null; note: string[] } = { ingest: null, ingestStored: 0, results: null, note: [] };
+      if (!options['no-http']) {
+        log('HTTP: starting the compiled app on core 0');
+        const started = await startApp({
+          databaseUrl,
+          jwtSecret: secret,
+          dataDir: path.join(tmp, 'data'),
+          extra: { SEED_EXAMPLE_MODELS: 'false', RATE_LIMIT_WRITES_PER_MINUTE: '0', BODY_LIMIT_BYTES: String(20 * 1024 * 1024) },
+        });
+        server = started;
+        const service = signToken(secretKey(secret), { sub: 'bench-service', roles: ['service'], ttl: '2h' });
+        const httpTest = await insertTestRow(db, 'bench: HTTP ingestion');
+        const bodyFile = path.join(tmp, 'batch.json');
+        fs.writeFileSync(bodyFile, JSON.stringify({ events: batches[0] }));
+        const ingestUrl = `${started.url}/api/v1/ab-tests/${httpTest}/metrics`;
+        const probe = await fetch(ingestUrl, { method: 'POST', headers: { authorization: `Bearer ${service}`, 'content-type': 'application/json' }, body: fs.readFileSync(bodyFile) });
+        if (probe.status === 404 && /Cannot POST/.test(await probe.text())) {
+          http.note.push('POST /api/v1/ab-tests/{id}/metrics does not exist yet (phase 2): HTTP ingestion not measured');
+        } else if (!probe.ok) {
+          http.note.push(`POST /api/v1/ab-tests/{id}/metrics answered ${probe.status}: HTTP ingestion not measured`);
+        } else {
+          runLoad(tmp, 'ingest-warmup', { url: ingestUrl, method: 'POST', token: service, bodyFile, durationS: 2, connections });
+          const [{ before: httpBefore }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS before FROM metric_aggregates WHERE ab_test_id = $1 AND metric = 'requests'`, [httpTest])) as [{ before: number }];
+          const ingest = runLoad(tmp, 'ingest', { url: ingestUrl, method: 'POST', token: service, bodyFile, durationS, connections });
+          const [{ after: httpAfter }] = (await db.query(`SELECT coalesce(sum(count), 0)::float8 AS after FROM metric_aggregates WHERE ab_test_id = $1 AND metric = 'requests'`, [httpTest])) as [{ after: number }];
+          http = { ...http, ingest, ingestStored: httpAfter - httpBefore };
+        }
+        const resultsUrl = `${started.url}/api/v1/ab-tests/${bigTest}/results`;
+        const resultsProbe = await fetch(resultsUrl, { headers: { authorization: `Bearer ${service}` } });
+        if (resultsProbe.ok) {
+          runLoad(tmp, 'results-warmup', { url: resultsUrl, method: 'GET', token: service, durationS: 2, connections: 1 });
+          http.results = runLoad(tmp, 'results', { url: resultsUrl, method: 'GET', token: service, durationS, connections: 1 });
+        } else {
+          http.note.push(`GET /api/v1/ab-tests/{id}/results answered ${resultsProbe.status} (phase 2): not measured over HTTP`);
+        }
       }
-      const resultsUrl = `${started.url}/api/v1/ab-tests/${bigTest}/results`;
-      const resultsProbe = await fetch(resultsUrl, { headers: { authorization: `Bearer ${service}` } });
-      if (resultsProbe.ok) {
-        runLoad(tmp, 'results-warmup', { url: resultsUrl, method: 'GET', token: service, durationS: 2, connections: 1 });
-        http.results = runLoad(tmp, 'results', { url: resultsUrl, method: 'GET', token: service, durationS, connections: 1 });
-      } else {
-        http.note.push(`GET /api/v1/ab-tests/{id}/results answered ${resultsProbe.status} (phase 2): not measured over HTTP`);
+
+      // ——— report ———
+      const requestShare = batches[0]!.filter((e) => e.metric === undefined).length / BATCH;
+      console.log('\n### In-process recording (one core)');
+      console.log('| call | per second | per call |\n|---|---|---|');
+      console.log(`| MetricsService.recordRequest | ${fmt(recording.requestsPerS)} | ${(1e9 / recording.requestsPerS).toFixed(0)} ns |`);
+      console.log(`| MetricsService.recordMetric | ${fmt(recording.metricsPerS)} | ${(1e9 / recording.metricsPerS).toFixed(0)} ns |`);
+
+      console.log(`\n### Ingestion, acknowledged = durable (batches of ${BATCH}; ${Math.round(requestShare * 100)}% request outcomes, the rest custom values)`);
+      console.log('| path | events/s | batches/s | vs single-row INSERT (same concurrency) |\n|---|---|---|---|');
+      console.log(`| MetricsIngestionService.ingest, in-process, ${connections} in flight | ${fmt(inProcess.perSecond * BATCH)} | ${fmt(inProcess.perSecond)} | ${((inProcess.perSecond * BATCH) / singleConcurrent.perSecond).toFixed(0)}× |`);
+      if (http.ingest) {
+        const okRps = (http.ingest.total - http.ingest.non_2xx) / durationS;
+        console.log(
+          `| POST /api/v1/ab-tests/{id}/metrics, ${connections} connections | ${fmt(http.ingest.rps * BATCH)} | ${fmt(http.ingest.rps)} (p50 ${http.ingest.p50_ms} ms, p99 ${http.ingest.p99_ms} ms) | ${((okRps * BATCH) / singleConcurrent.perSecond).toFixed(0)}× |`,
+        );
       }
+      console.log(`| single-row INSERT, 1 connection | ${fmt(singleSerial.perSecond)} | — | 1 event per statement |`);
+      console.log(`| single-row INSERT, ${connections} connections | ${fmt(singleConcurrent.perSecond)} | — | 1× |`);
+      console.log(`\nValidating one batch of ${BATCH}: DTOs (plainToInstance + class-validator) p50 ${ms(dtoCost.p50)}, parseMetricBatch p50 ${ms(pureCost.p50)} (${(dtoCost.p50 / pureCost.p50).toFixed(0)}×).`);
+      console.log(`In-process durability check: ${fmt(requestEvents)} request outcomes acknowledged, ${fmt(after - before)} stored.`);
+      if (http.ingest) console.log(`HTTP durability check: ${fmt((http.ingest.total - http.ingest.non_2xx) * BATCH * requestShare)} request outcomes acknowledged 2xx, ${fmt(http.ingestStored)} stored; non-2xx ${http.ingest.non_2xx + http.ingest.errors}.`);
+
+      console.log(`\n### Reads, a test holding ${fmt(bigTestEvents)} events (${fmt(minuteRows)} minute rows; inserted in ${insertS.toFixed(1)} s)`);
+      console.log('| read | p50 | p99 | max |\n|---|---|---|---|');
+      const line = (name: string, t: { p50: number; p99: number; max: number }) => console.log(`| ${name} | ${ms(t.p50)} | ${ms(t.p99)} | ${ms(t.max)} |`);
+      line('snapshot (all data)', snapshotTime);
+      line('snapshot, range from 3.5 days ago (mid-hour)', rangeTime);
+      line('looks, hourly (168)', looksHourTime);
+      line('snapshot + daily looks + computeResults', resultsTime);
+      line('same snapshot summed over minute rows only (no rollups)', minutesOnlyTime);
+      if (http.results) console.log(`| GET /api/v1/ab-tests/{id}/results over HTTP (1 connection) | ${http.results.p50_ms} ms | ${http.results.p99_ms} ms | — |`);
+
+      const inProcessEventsPerS = inProcess.perSecond * BATCH;
+      const httpEventsPerS = http.ingest ? http.ingest.rps * BATCH : null;
+      console.log('\n### Targets');
+      console.log('| target | measured | met |\n|---|---|---|');
+      console.log(`| recordRequest ≥ 5,000,000 calls/s | ${fmt(recording.requestsPerS)} | ${recording.requestsPerS >= 5e6 ? 'yes' : 'NO'} |`);
+      console.log(`| ingestion ≥ 200,000 events/s (in-process) | ${fmt(inProcessEventsPerS)} | ${inProcessEventsPerS >= 2e5 ? 'yes' : 'NO'} |`);
+      console.log(`| ingestion ≥ 200,000 events/s (HTTP) | ${httpEventsPerS === null ? 'not measured' : fmt(httpEventsPerS)} | ${httpEventsPerS === null ? '—' : httpEventsPerS >= 2e5 ? 'yes' : 'NO'} |`);
+      console.log(`| results p99 < 50 ms, 10M events (in-process: snapshot + looks + statistics) | ${ms(resultsTime.p99)} | ${resultsTime.p99 < 50 ? 'yes' : 'NO'} |`);
+      if (http.results) console.log(`| results p99 < 50 ms, 10M events (HTTP) | ${http.results.p99_ms} ms | ${http.results.p99_ms < 50 ? 'yes' : 'NO'} |`);
+      for (const note of http.note) console.log(`\nNote: ${note}`);
+    } finally {
+      await server?.stop();
+      await db?.destroy();
     }
-
-    // ——— report ———
-    const requestShare = batches[0]!.filter((e) => e.metric === undefined).length / BATCH;
-    console.log('\n### In-process recording (one core)');
-    console.log('| call | per second | per call |\n|---|---|---|');
-    console.log(`| MetricsService.recordRequest | ${fmt(recording.requestsPerS)} | ${(1e9 / recording.requestsPerS).toFixed(0)} ns |`);
-    console.log(`| MetricsService.recordMetric | ${fmt(recording.metricsPerS)} | ${(1e9 / recording.metricsPerS).toFixed(0)} ns |`);
-
-    console.log(`\n### Ingestion, acknowledged = durable (batches of ${BATCH}; ${Math.round(requestShare * 100)}% request outcomes, the rest custom values)`);
-    console.log('| path | events/s | batches/s | vs single-row INSERT (same concurrency) |\n|---|---|---|---|');
-    console.log(`| MetricsIngestionService.ingest, in-process, ${connections} in flight | ${fmt(inProcess.perSecond * BATCH)} | ${fmt(inProcess.perSecond)} | ${((inProcess.perSecond * BATCH) / singleConcurrent.perSecond).toFixed(0)}× |`);
-    if (http.ingest) {
-      const okRps = (http.ingest.total - http.ingest.non_2xx) / durationS;
-      console.log(
-        `| POST /api/v1/ab-tests/{id}/metrics, ${connections} connections | ${fmt(http.ingest.rps * BATCH)} | ${fmt(http.ingest.rps)} (p50 ${http.ingest.p50_ms} ms, p99 ${http.ingest.p99_ms} ms) | ${((okRps * BATCH) / singleConcurrent.perSecond).toFixed(0)}× |`,
-      );
-    }
-    console.log(`| single-row INSERT, 1 connection | ${fmt(singleSerial.perSecond)} | — | 1 event per statement |`);
-    console.log(`| single-row INSERT, ${connections} connections | ${fmt(singleConcurrent.perSecond)} | — | 1× |`);
-    console.log(`\nValidating one batch of ${BATCH}: DTOs (plainToInstance + class-validator) p50 ${ms(dtoCost.p50)}, parseMetricBatch p50 ${ms(pureCost.p50)} (${(dtoCost.p50 / pureCost.p50).toFixed(0)}×).`);
-    console.log(`In-process durability check: ${fmt(requestEvents)} request outcomes acknowledged, ${fmt(after - before)} stored.`);
-    if (http.ingest) console.log(`HTTP durability check: ${fmt((http.ingest.total - http.ingest.non_2xx) * BATCH * requestShare)} request outcomes acknowledged 2xx, ${fmt(http.ingestStored)} stored; non-2xx ${http.ingest.non_2xx + http.ingest.errors}.`);
-
-    console.log(`\n### Reads, a test holding ${fmt(bigTestEvents)} events (${fmt(minuteRows)} minute rows; inserted in ${insertS.toFixed(1)} s)`);
-    console.log('| read | p50 | p99 | max |\n|---|---|---|---|');
-    const line = (name: string, t: { p50: number; p99: number; max: number }) => console.log(`| ${name} | ${ms(t.p50)} | ${ms(t.p99)} | ${ms(t.max)} |`);
-    line('snapshot (all data)', snapshotTime);
-    line('snapshot, range from 3.5 days ago (mid-hour)', rangeTime);
-    line('looks, hourly (168)', looksHourTime);
-    line('snapshot + daily looks + computeResults', resultsTime);
-    line('same snapshot summed over minute rows only (no rollups)', minutesOnlyTime);
-    if (http.results) console.log(`| GET /api/v1/ab-tests/{id}/results over HTTP (1 connection) | ${http.results.p50_ms} ms | ${http.results.p99_ms} ms | — |`);
-
-    const inProcessEventsPerS = inProcess.perSecond * BATCH;
-    const httpEventsPerS = http.ingest ? http.ingest.rps * BATCH : null;
-    console.log('\n### Targets');
-    console.log('| target | measured | met |\n|---|---|---|');
-    console.log(`| recordRequest ≥ 5,000,000 calls/s | ${fmt(recording.requestsPerS)} | ${recording.requestsPerS >= 5e6 ? 'yes' : 'NO'} |`);
-    console.log(`| ingestion ≥ 200,000 events/s (in-process) | ${fmt(inProcessEventsPerS)} | ${inProcessEventsPerS >= 2e5 ? 'yes' : 'NO'} |`);
-    console.log(`| ingestion ≥ 200,000 events/s (HTTP) | ${httpEventsPerS === null ? 'not measured' : fmt(httpEventsPerS)} | ${httpEventsPerS === null ? '—' : httpEventsPerS >= 2e5 ? 'yes' : 'NO'} |`);
-    console.log(`| results p99 < 50 ms, 10M events (in-process: snapshot + looks + statistics) | ${ms(resultsTime.p99)} | ${resultsTime.p99 < 50 ? 'yes' : 'NO'} |`);
-    if (http.results) console.log(`| results p99 < 50 ms, 10M events (HTTP) | ${http.results.p99_ms} ms | ${http.results.p99_ms < 50 ? 'yes' : 'NO'} |`);
-    for (const note of http.note) console.log(`\nNote: ${note}`);
-  } finally {
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server!.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
-    await db?.destroy();
-    await postgres.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(1);
-});
+runMain(main);

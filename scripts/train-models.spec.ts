@@ -8,7 +8,6 @@ import {
   VERSIONS,
   artifactPaths,
   evaluatePredictions,
-  mulberry32,
   parseDataset,
   serializeMetadata,
   toSparseRow,
@@ -37,21 +36,6 @@ function subset(bytes: Buffer, perLabelAndSplit: number): Uint8Array {
     });
   return Buffer.from(lines.join('\n') + '\n');
 }
-
-describe('mulberry32', () => {
-  it('is reproducible per seed, differs across seeds and stays in [0, 1)', () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const c = mulberry32(43);
-    const fromA = Array.from({ length: 1000 }, () => a());
-    expect(Array.from({ length: 1000 }, () => b())).toEqual(fromA);
-    expect(Array.from({ length: 1000 }, () => c())).not.toEqual(fromA);
-    expect(fromA.every((x) => x >= 0 && x < 1)).toBe(true);
-    const mean = fromA.reduce((sum, x) => sum + x, 0) / fromA.length;
-    expect(mean).toBeGreaterThan(0.45);
-    expect(mean).toBeLessThan(0.55);
-  });
-});
 
 describe('parseDataset', () => {
   const labels = ['a', 'b'];

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { mulberry32 } from '../src/modules/metrics/stats/mulberry32.js';
 import { createFeaturizer, type FeaturizerConfig } from '../src/modules/model-registry/runtime/featurizer.js';
 import { loadOnnxClassifier, type ModelMetadata } from '../src/modules/model-registry/runtime/onnx-classifier.js';
 import {
@@ -117,18 +118,6 @@ export const TRAINING_OPTIONS: TrainingOptions = {
   l2: 1e-4,
   seed: 20240517,
 };
-
-/** mulberry32: tiny, well-distributed 32-bit PRNG; its output only depends on the seed. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function parseDataset(jsonl: string, labels: readonly string[]): Example[] {
   const known = new Set(labels);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
 import { INTENT_REPLIES, REDACTED_PII, REFUSALS } from '../../src/modules/conversation/reply-templates.js';
+import { startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -189,14 +190,7 @@ describe('conversations', () => {
 
     beforeAll(async () => {
       for (const modelType of ['safety_classifier', 'intent_classifier']) {
-        const created = await t
-          .http()
-          .post('/api/v1/ab-tests')
-          .set(bearer(t.tokens.admin))
-          .send({ name: `${modelType} v2`, model_type: modelType, variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } })
-          .expect(201);
-        tests[modelType] = created.body.test_id;
-        await t.http().post(`/api/v1/ab-tests/${created.body.test_id}/start`).set(bearer(t.tokens.admin)).expect(200);
+        tests[modelType] = await startAbTest(t, { name: `${modelType} v2`, model_type: modelType });
       }
     });
 

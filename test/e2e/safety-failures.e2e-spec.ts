@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
+import { startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -23,14 +24,7 @@ describe('safety check when variant b cannot be loaded', () => {
     await fs.chmod(file, 0o644);
     await fs.writeFile(file, 'not an onnx model');
 
-    const created = await t
-      .http()
-      .post('/api/v1/ab-tests')
-      .set(admin())
-      .send({ name: 'broken b', model_type: 'safety_classifier', variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } })
-      .expect(201);
-    testId = created.body.test_id;
-    await t.http().post(`/api/v1/ab-tests/${testId}/start`).set(admin()).expect(200);
+    testId = await startAbTest(t, { name: 'broken b', model_type: 'safety_classifier' });
   });
   afterAll(async () => {
     await t?.close();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
+import { startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 function expectError(body: unknown, status: number, code: string): void {
@@ -112,21 +113,7 @@ describe('POST /api/v1/predictions/{id}/feedback', () => {
 
   describe('inside an A/B test: the accuracy metric of the variant that predicted', () => {
     beforeAll(async () => {
-      const created = await t
-        .http()
-        .post('/api/v1/ab-tests')
-        .set(bearer(t.tokens.admin))
-        .send({
-          name: 'Safety accuracy',
-          model_type: 'safety_classifier',
-          variant_a: 'v1.0.0',
-          variant_b: 'v2.0.0',
-          traffic_split: { a: 0.5, b: 0.5 },
-          metrics: [{ name: 'accuracy', higher_is_better: true }],
-        })
-        .expect(201);
-      testId = created.body.test_id;
-      await t.http().post(`/api/v1/ab-tests/${testId}/start`).set(bearer(t.tokens.admin)).expect(200);
+      testId = await startAbTest(t, { name: 'Safety accuracy', model_type: 'safety_classifier', metrics: [{ name: 'accuracy', higher_is_better: true }] });
     });
 
     it('credits each feedback to the variant that made the prediction', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
+import { startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -103,14 +104,7 @@ describe('POST /api/v1/safety/check', () => {
     const admin = () => ({ authorization: `Bearer ${t.tokens.admin}` });
 
     beforeAll(async () => {
-      const created = await t
-        .http()
-        .post('/api/v1/ab-tests')
-        .set(admin())
-        .send({ name: 'Safety Classifier v2 Test', model_type: 'safety_classifier', variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } })
-        .expect(201);
-      testId = created.body.test_id;
-      await t.http().post(`/api/v1/ab-tests/${testId}/start`).set(admin()).expect(200);
+      testId = await startAbTest(t, { name: 'Safety Classifier v2 Test', model_type: 'safety_classifier' });
     });
 
     it('serves every user the version of its variant, sticky, and records requests and latency per variant', async () => {

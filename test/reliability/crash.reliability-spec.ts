@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestTokens } from '../support/tokens.js';
-import { addTotals, call, explainedBy, metricBatch, sleep, storedTotals, zeroTotals, type MetricTotals } from './support/load.js';
+import { addTotals, call, explainedBy, metricBatch, sleep, startAbTest, storedTotals, zeroTotals, type MetricTotals } from './support/load.js';
 
 const ROUNDS = 2;
 const LOAD_MS = 1500;
@@ -50,13 +50,7 @@ describe('crash (kill -9 under load)', () => {
       LOG_LEVEL: 'info',
     };
     const server = await start();
-    const created = await call(server.url, 'POST', '/api/v1/ab-tests', {
-      headers: admin,
-      body: { name: 'crash', model_type: 'safety_classifier', variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } },
-    });
-    expect(created.status, created.text).toBe(201);
-    testId = (created.json as { test_id: string }).test_id;
-    expect((await call(server.url, 'POST', `/api/v1/ab-tests/${testId}/start`, { headers: admin })).status).toBe(200);
+    testId = await startAbTest(server.url, admin, 'crash', 'safety_classifier');
   });
 
   afterAll(async () => {

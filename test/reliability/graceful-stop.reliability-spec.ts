@@ -10,7 +10,7 @@ import { freePort } from '../support/free-port.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestTokens } from '../support/tokens.js';
 import { checkErrorAnswer } from './support/responses.js';
-import { addTotals, call, explainedBy, metricBatch, open, sleep, storedTotals, zeroTotals, type MetricTotals, type Outcome } from './support/load.js';
+import { addTotals, answerOf, call, countAcknowledgedCheck, explainedBy, metricBatch, open, sleep, startAbTest, storedTotals, zeroTotals, type MetricTotals, type Outcome } from './support/load.js';
 
 /**
  * Requests sent at least this long before SIGTERM have surely been read by the server (a request
@@ -62,18 +62,8 @@ describe('graceful stop (SIGTERM under load)', () => {
       METRICS_FLUSH_MS: '3600000',
       RATE_LIMIT_WRITES_PER_MINUTE: '0',
     });
-    const create = async (modelType: string) => {
-      const res = await call(server.url, 'POST', '/api/v1/ab-tests', {
-        headers: admin,
-        body: { name: `stop ${modelType}`, model_type: modelType, variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } },
-      });
-      expect(res.status, res.text).toBe(201);
-      const id = (res.json as { test_id: string }).test_id;
-      expect((await call(server.url, 'POST', `/api/v1/ab-tests/${id}/start`, { headers: admin })).status).toBe(200);
-      return id;
-    };
-    safetyTest = await create('safety_classifier');
-    intentTest = await create('intent_classifier');
+    safetyTest = await startAbTest(server.url, admin, 'stop safety_classifier', 'safety_classifier');
+    intentTest = await startAbTest(server.url, admin, 'stop intent_classifier', 'intent_classifier');
   });
 
   afterAll(async () => {
@@ -154,7 +144,7 @@ describe('graceful stop (SIGTERM under load)', () => {
         figures.turnedAwayHow.set(how, (figures.turnedAwayHow.get(how) ?? 0) + 1);
         if (s.outcome.status !== undefined) {
           expect(s.outcome.status, what).toBe(503);
-          expect(checkErrorAnswer({ status: 503, headers: { 'content-type': s.outcome.contentType }, text: s.outcome.text!, json: s.outcome.json }).problems, what).toEqual([]);
+          expect(checkErrorAnswer(answerOf(s.outcome)).problems, what).toEqual([]);
           expect(s.outcome.json, what).toMatchObject({ code: 'SHUTTING_DOWN' });
         } else {
           expect(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'socket hang up'], what).toContain(s.outcome.error);
@@ -174,10 +164,7 @@ describe('graceful stop (SIGTERM under load)', () => {
     try {
       await client.connect();
       const checks = { a: 0, b: 0 };
-      for (const s of sent) {
-        const body = s.outcome.json as { variant?: 'a' | 'b'; ab_test_id?: string } | undefined;
-        if (s.kind === 'safety' && s.outcome.status === 200 && body?.ab_test_id === safetyTest && body.variant) checks[body.variant]++;
-      }
+      for (const s of sent) if (s.kind === 'safety') countAcknowledgedCheck(checks, s.outcome, safetyTest);
       figures.acknowledgedChecks = checks.a + checks.b;
       expect(figures.acknowledgedChecks).toBeGreaterThan(0);
       expect((await storedTotals(client, safetyTest)).requests).toEqual(checks);

@@ -8,7 +8,7 @@ import { freePort } from '../support/free-port.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestTokens } from '../support/tokens.js';
 import { checkErrorAnswer } from './support/responses.js';
-import { addTotals, call, eventually, explainedBy, metricBatch, sleep, storedTotals, zeroTotals, type MetricTotals, type Outcome } from './support/load.js';
+import { addTotals, answerOf, call, countAcknowledgedCheck, eventually, explainedBy, metricBatch, sleep, startAbTest, storedTotals, zeroTotals, type MetricTotals, type Outcome } from './support/load.js';
 
 const FLUSH_MS = 500;
 const ANSWER_WITHIN_MS = 5000;
@@ -58,18 +58,8 @@ describe('database outage under load', () => {
       METRICS_FLUSH_MS: String(FLUSH_MS),
       RATE_LIMIT_WRITES_PER_MINUTE: '0',
     });
-    const create = async (modelType: string) => {
-      const res = await call(server.url, 'POST', '/api/v1/ab-tests', {
-        headers: admin,
-        body: { name: `outage ${modelType}`, model_type: modelType, variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } },
-      });
-      expect(res.status, res.text).toBe(201);
-      const id = (res.json as { test_id: string }).test_id;
-      expect((await call(server.url, 'POST', `/api/v1/ab-tests/${id}/start`, { headers: admin })).status).toBe(200);
-      return id;
-    };
-    safetyTest = await create('safety_classifier');
-    intentTest = await create('intent_classifier');
+    safetyTest = await startAbTest(server.url, admin, 'outage safety_classifier', 'safety_classifier');
+    intentTest = await startAbTest(server.url, admin, 'outage intent_classifier', 'intent_classifier');
   });
 
   afterAll(async () => {
@@ -101,8 +91,7 @@ describe('database outage under load', () => {
           body: { text: i % 3 ? 'can you help me with my bill?' : 'you are an idiot', user_id: `known-${worker}-${i % 25}` },
         });
         record('safety', outcome);
-        const body = outcome.json as { variant?: 'a' | 'b'; ab_test_id?: string } | undefined;
-        if (outcome.status === 200 && body?.ab_test_id === safetyTest && body.variant) safetyAcknowledged[body.variant]++;
+        countAcknowledgedCheck(safetyAcknowledged, outcome, safetyTest);
         await pause(outcome);
       }
     };
@@ -159,8 +148,7 @@ describe('database outage under load', () => {
         call(server.url, 'POST', '/api/v1/safety/check', { headers: service, body: { text: 'probe', user_id: 'probe-user' } }),
         call(server.url, 'GET', `/api/v1/ab-tests/user/variant?model_type=intent_classifier&user_id=probe-${Date.now()}`, { headers: service }),
       ]);
-      const body = check.json as { variant?: 'a' | 'b'; ab_test_id?: string } | undefined;
-      if (check.status === 200 && body?.ab_test_id === safetyTest && body.variant) safetyAcknowledged[body.variant]++;
+      countAcknowledgedCheck(safetyAcknowledged, check, safetyTest);
       return readyAgain.status === 200 && check.status === 200 && fresh.status === 200;
     }, 20_000);
     figures.recoveryMs = Date.now() - backAt;
@@ -185,8 +173,7 @@ describe('database outage under load', () => {
       expect([200, 503], `${s.phase} ${s.kind}: ${s.outcome.text}\n${serverErrors()}`).toContain(s.outcome.status);
       if (s.outcome.status === 503) {
         expect((s.outcome.json as { code: string }).code, `${s.phase} ${s.kind}`).toBe('DATABASE_UNAVAILABLE');
-        const answer = { status: 503, headers: { 'content-type': s.outcome.contentType }, text: s.outcome.text!, json: s.outcome.json };
-        expect(checkErrorAnswer(answer).problems, `${s.phase} ${s.kind}`).toEqual([]);
+        expect(checkErrorAnswer(answerOf(s.outcome)).problems, `${s.phase} ${s.kind}`).toEqual([]);
       }
       if (s.phase === 'before' || s.phase === 'after') expect(s.outcome.status, `${s.phase} ${s.kind}: ${s.outcome.text}`).toBe(200);
     }

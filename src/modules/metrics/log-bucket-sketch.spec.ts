@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketIndex, bucketValue, LogBucketSketch, SKETCH_GAMMA, SKETCH_RELATIVE_ACCURACY } from './log-bucket-sketch.js';
-
-/** Deterministic uniform [0, 1) generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './stats/mulberry32.js';
 
 function normal(uniform: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
@@ -48,7 +37,7 @@ describe('LogBucketSketch', () => {
   });
 
   it.each(distributions)('%s: quantiles within 1%% of the exact ones (50,000 values)', (_name, make) => {
-    const next = make(random(42));
+    const next = make(mulberry32(42));
     const sketch = new LogBucketSketch();
     const values = new Float64Array(50_000);
     for (let i = 0; i < values.length; i++) {
@@ -79,7 +68,7 @@ describe('LogBucketSketch', () => {
   });
 
   it('merging sketches equals sketching everything (and its serialised form round-trips)', () => {
-    const u = random(7);
+    const u = mulberry32(7);
     const whole = new LogBucketSketch();
     const parts = [new LogBucketSketch(), new LogBucketSketch(), new LogBucketSketch()];
     for (let i = 0; i < 30_000; i++) {

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import pg from 'pg';
-import { parseJson } from './responses.js';
+import { expect } from 'vitest';
+import { parseJson, type Answer } from './responses.js';
 
 /** How one HTTP exchange ended: an answer, or a transport error (reset, refused, timeout). */
 export interface Outcome {
@@ -83,6 +84,31 @@ export function open(base: string, method: string, path: string, options: CallOp
     }
   });
   return { finish: () => finish(), done };
+}
+
+/** An outcome that is an answer, in the shape the answer checks take (see responses.ts). */
+export function answerOf(outcome: Outcome): Answer {
+  return { status: outcome.status!, headers: { 'content-type': outcome.contentType }, text: outcome.text!, json: outcome.json };
+}
+
+/** Creates a 50/50 A/B test of `modelType` (v1.0.0 vs v2.0.0) over HTTP and starts it; returns its id. */
+export async function startAbTest(base: string, admin: Record<string, string>, name: string, modelType: string): Promise<string> {
+  const res = await call(base, 'POST', '/api/v1/ab-tests', {
+    headers: admin,
+    body: { name, model_type: modelType, variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: { a: 0.5, b: 0.5 } },
+  });
+  expect(res.status, res.text).toBe(201);
+  const id = (res.json as { test_id: string }).test_id;
+  expect((await call(base, 'POST', `/api/v1/ab-tests/${id}/start`, { headers: admin })).status).toBe(200);
+  return id;
+}
+
+// ---------------------------------------------------------------- safety checks and their ledger
+
+/** Counts a safety check into `acknowledged` when it was answered 200 by a variant of `testId`. */
+export function countAcknowledgedCheck(acknowledged: { a: number; b: number }, outcome: Outcome, testId: string): void {
+  const body = outcome.json as { variant?: 'a' | 'b'; ab_test_id?: string } | undefined;
+  if (outcome.status === 200 && body?.ab_test_id === testId && body.variant) acknowledged[body.variant]++;
 }
 
 // ---------------------------------------------------------------- metric batches and their ledger

@@ -1,6 +1,8 @@
 /**
- * Tiny seeded PRNG (mulberry32) for reproducible simulations in tests and benchmarks; not for
- * anything that needs unpredictability. Returns uniforms in [0, 1).
+ * Tiny seeded PRNG (mulberry32) for reproducible simulations in tests and benchmarks, and the
+ * training shuffles of scripts/train-models.ts; not for anything that needs unpredictability.
+ * Returns uniforms in [0, 1). Its sequence for a seed must never change: the committed example
+ * models (`npm run models:train -- --check`) depend on it.
  */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
