@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   await withBenchPostgres(async ({ tmp, databaseUrl }) => {
     const secret = randomBytes(32).toString('hex');
     const dataDir = path.join(tmp, 'data');
-    const server = await startApp({ databaseUrl, jwtSecret: secret, dataDir, extra: { SEED_EXAMPLE_MODELS: 'true', RATE_LIMIT_WRITES_PER_MINUTE: '0' } });
+    const server = await startApp({ databaseUrl, jwtSecret: secret, dataDir, extra: { SEED_EXAMPLE_MODELS: 'true', RATE_LIMIT_WRITES_PER_MINUTE: '0', RATE_LIMIT_SERVICE_WRITES_PER_MINUTE: '0' } });
     try {
       const url = server.url;
       const serverPid = server.child.pid!;

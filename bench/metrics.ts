@@ -284,7 +284,7 @@ async function main(): Promise<void> {
           databaseUrl,
           jwtSecret: secret,
           dataDir: path.join(tmp, 'data'),
-          extra: { SEED_EXAMPLE_MODELS: 'false', RATE_LIMIT_WRITES_PER_MINUTE: '0', BODY_LIMIT_BYTES: String(20 * 1024 * 1024) },
+          extra: { SEED_EXAMPLE_MODELS: 'false', RATE_LIMIT_WRITES_PER_MINUTE: '0', RATE_LIMIT_SERVICE_WRITES_PER_MINUTE: '0', BODY_LIMIT_BYTES: String(20 * 1024 * 1024) },
         });
         server = started;
         const service = signToken(secretKey(secret), { sub: 'bench-service', roles: ['service'], ttl: '2h' });
