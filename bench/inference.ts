@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     const server = new BenchServer(
       spawnPinned(
         [...profileArgs, '--import', 'tsx', path.join('bench', 'inference-server.ts')],
-        appEnv({ port, databaseUrl, jwtSecret: secret, dataDir: path.join(tmp, 'data'), extra: { SEED_EXAMPLE_MODELS: 'true' } }),
+        appEnv({ port, databaseUrl, jwtSecret: secret, dataDir: path.join(tmp, 'data'), extra: { SEED_EXAMPLE_MODELS: 'true', RATE_LIMIT_WRITES_PER_MINUTE: '0', RATE_LIMIT_SERVICE_WRITES_PER_MINUTE: '0' } }),
         ['pipe', 'pipe', 'pipe'],
       ),
     );
