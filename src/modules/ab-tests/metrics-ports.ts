@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Variant } from './bucketing.js';
+import type { VariantSummary } from '../metrics/metrics-query.service.js';
 
 /**
  * The seams between A/B tests and metrics. AbTestsModule binds them to the metrics module's
@@ -7,18 +8,8 @@ import type { Variant } from './bucketing.js';
  * that build the services by hand): zeros, and recording does nothing.
  */
 
-/** Per-variant figures in the seed's `GET /ab-tests/{id}` shape. Latencies in milliseconds. */
-export interface VariantMetricsSummary {
-  requests: number;
-  errors: number;
-  error_rate: number;
-  avg_latency: number | null;
-  p50_latency: number | null;
-  p95_latency: number | null;
-  p99_latency: number | null;
-  /** Custom metrics by name (the metrics module decides each entry's shape). */
-  custom: Record<string, unknown>;
-}
+/** Per-variant figures in the seed's `GET /ab-tests/{id}` shape, as the metrics module builds them. */
+export type VariantMetricsSummary = VariantSummary;
 
 export interface AbTestMetricsSummary {
   variant_a: VariantMetricsSummary;

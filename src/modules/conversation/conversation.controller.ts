@@ -13,7 +13,7 @@ import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import type { AuthUser } from '../../auth/roles.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
-import { ConversationService, type ConversationHistory, type PostedMessage } from './conversation.service.js';
+import { ConversationService, toMessageSafety, type ConversationHistory, type PostedMessage } from './conversation.service.js';
 import { ConversationResponse, SendMessageRequest, SendMessageResponse } from './dto/message.dto.js';
 
 export function toSendMessageResponse(posted: PostedMessage): SendMessageResponse {
@@ -28,15 +28,7 @@ export function toSendMessageResponse(posted: PostedMessage): SendMessageRespons
     intent_variant: intent?.variant ?? null,
     intent_ab_test_id: intent?.abTestId ?? null,
     intent_prediction_id: intent?.predictionId ?? null,
-    safety: {
-      label: safety.label,
-      score: safety.score,
-      safe: safety.safe,
-      model_version: safety.modelVersion,
-      variant: safety.variant,
-      ab_test_id: safety.abTestId,
-      prediction_id: safety.predictionId,
-    },
+    safety: toMessageSafety(safety),
     model_versions: { safety_classifier: safety.modelVersion, intent_classifier: intent?.modelVersion ?? null },
   };
 }

@@ -19,6 +19,19 @@ export interface PostMessageInput {
   userId?: string;
 }
 
+/** The safety verdict as a message keeps it (and as the API shows it). */
+export function toMessageSafety(verdict: SafetyVerdict): MessageSafety {
+  return {
+    label: verdict.label,
+    score: verdict.score,
+    safe: verdict.safe,
+    model_version: verdict.modelVersion,
+    variant: verdict.variant,
+    ab_test_id: verdict.abTestId,
+    prediction_id: verdict.predictionId,
+  };
+}
+
 export interface PostedMessage {
   conversationId: string;
   messageId: string;
@@ -60,15 +73,7 @@ export class ConversationService {
     const conversationId = input.conversationId ?? randomUUID();
     const messageId = randomUUID();
     const replyMessageId = randomUUID();
-    const safetyRecord: MessageSafety = {
-      label: safety.label,
-      score: safety.score,
-      safe: safety.safe,
-      model_version: safety.modelVersion,
-      variant: safety.variant,
-      ab_test_id: safety.abTestId,
-      prediction_id: safety.predictionId,
-    };
+    const safetyRecord = toMessageSafety(safety);
     const modelVersions: MessageModelVersions = {
       safety_classifier: safety.modelVersion,
       intent_classifier: intent?.modelVersion ?? null,

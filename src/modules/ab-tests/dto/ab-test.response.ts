@@ -89,8 +89,13 @@ export class VariantMetricsResponse implements VariantMetricsSummary {
   @ApiProperty({ example: 210, nullable: true, type: Number, description: 'ms' })
   p99_latency: number | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, example: {} })
-  custom: Record<string, unknown>;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'object', properties: { count: { type: 'number' }, mean: { type: 'number', nullable: true } } },
+    example: { accuracy: { count: 412, mean: 0.91 } },
+    description: 'Custom metrics by name: how many values and their mean',
+  })
+  custom: Record<string, { count: number; mean: number | null }>;
 }
 
 export class AbTestMetricsResponse implements AbTestMetricsSummary {
