@@ -2,21 +2,19 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { Variant } from './bucketing.js';
+import { GroupCommitter } from '../../common/batching/group-commit.js';
 
 /** Rows per INSERT: large enough to absorb a burst, small enough to keep one statement short. */
 const MAX_BATCH = 1000;
 /** Statements in flight at once; further requests queue and coalesce into the next batch. */
 const MAX_IN_FLIGHT = 4;
 
-interface PendingAssignment {
+interface NewAssignment {
   key: string;
   testId: string;
   userId: string;
   variant: Variant;
   splitVersion: number;
-  promise: Promise<Variant | null>;
-  resolve: (variant: Variant | null) => void;
-  reject: (error: unknown) => void;
 }
 
 interface StoredRow {
@@ -37,14 +35,13 @@ interface StoredRow {
  */
 @Injectable()
 export class AssignmentWriter {
-  private queue: PendingAssignment[] = [];
-  private readonly pending = new Map<string, PendingAssignment>();
-  private inFlight = 0;
-  private scheduled = false;
-  private statements = 0;
-  private rows = 0;
+  /** (test, user) pairs queued or in flight: a burst of one new user's requests shares one row. */
+  private readonly pending = new Map<string, Promise<Variant | null>>();
+  private readonly committer: GroupCommitter<NewAssignment, Variant | null>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.committer = new GroupCommitter({ maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, write: (batch) => this.write(batch) });
+  }
 
   /**
    * Stores (test, user) → variant unless an assignment exists, and resolves with the stored variant
@@ -54,60 +51,21 @@ export class AssignmentWriter {
   assign(testId: string, userId: string, variant: Variant, splitVersion: number): Promise<Variant | null> {
     const key = `${testId}\u0000${userId}`;
     const existing = this.pending.get(key);
-    if (existing) return existing.promise;
-    let resolve!: (variant: Variant | null) => void;
-    let reject!: (error: unknown) => void;
-    const promise = new Promise<Variant | null>((ok, fail) => {
-      resolve = ok;
-      reject = fail;
-    });
-    const entry: PendingAssignment = { key, testId, userId, variant, splitVersion, promise, resolve, reject };
-    this.pending.set(key, entry);
-    this.queue.push(entry);
-    this.schedule();
+    if (existing) return existing;
+    const promise = this.committer.submit({ key, testId, userId, variant, splitVersion });
+    this.pending.set(key, promise);
+    const forget = () => this.pending.delete(key);
+    promise.then(forget, forget);
     return promise;
   }
 
   /** Insert statements issued and assignments they carried since start (shows the coalescing). */
   get stats(): { statements: number; assignments: number } {
-    return { statements: this.statements, assignments: this.rows };
+    const { writes, items } = this.committer.stats;
+    return { statements: writes, assignments: items };
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.queue.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
-    this.scheduled = true;
-    // setImmediate, not a microtask: every request parsed in this turn of the event loop joins the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    while (this.queue.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
-      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-      this.inFlight++;
-      this.statements++;
-      this.rows += batch.length;
-      this.write(batch)
-        .then(
-          (stored) => {
-            for (const entry of batch) entry.resolve(stored.get(entry.key) ?? null);
-          },
-          (error: unknown) => {
-            for (const entry of batch) entry.reject(error);
-          },
-        )
-        .finally(() => {
-          for (const entry of batch) this.pending.delete(entry.key);
-          this.inFlight--;
-          this.schedule();
-        });
-    }
-  }
-
-  private async write(batch: PendingAssignment[]): Promise<Map<string, Variant>> {
+  private async write(batch: NewAssignment[]): Promise<Array<Variant | null>> {
     const rows = await this.query(STORE_ASSIGNMENTS, [
       batch.map((e) => e.testId),
       batch.map((e) => e.userId),
@@ -124,7 +82,7 @@ export class AssignmentWriter {
       const late = await this.query(READ_ASSIGNMENTS, [missing.map((e) => e.testId), missing.map((e) => e.userId)]);
       for (const row of late) stored.set(`${row.ab_test_id}\u0000${row.user_id}`, row.variant);
     }
-    return stored;
+    return batch.map((entry) => stored.get(entry.key) ?? null);
   }
 
   /**

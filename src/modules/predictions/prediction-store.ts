@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { GroupCommitter } from '../../common/batching/group-commit.js';
 
 export interface NewPrediction {
   id: string;
@@ -10,12 +11,6 @@ export interface NewPrediction {
   userId: string;
   label: string;
   score: number;
-}
-
-interface Pending {
-  row: NewPrediction;
-  resolve: () => void;
-  reject: (error: unknown) => void;
 }
 
 /** Rows per INSERT; the statement binds eight arrays, so its text and plan do not depend on the batch size. */
@@ -34,50 +29,24 @@ const INSERT_SQL = `
 /**
  * Group commit for predictions. A prediction must be in PostgreSQL before its id is handed out
  * (feedback may follow at once), but one INSERT and commit per request would cap a busy instance
- * at a few thousand per second. Rows that arrive while earlier INSERTs are in flight are queued
- * and written together in one multi-row INSERT; each caller's promise settles when the INSERT
- * holding its row has committed (or failed).
+ * at a few thousand per second: rows that arrive while earlier INSERTs are in flight are written
+ * together in one multi-row INSERT, and each caller's promise settles when its row has committed.
  */
 @Injectable()
 export class PredictionStore {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private scheduled = false;
+  private readonly committer: GroupCommitter<NewPrediction, void>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.committer = new GroupCommitter({ maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, write: (rows) => this.write(rows) });
+  }
 
   insert(row: NewPrediction): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      this.schedule();
-    });
+    return this.committer.submit(row);
   }
 
-  private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT) return;
-    this.scheduled = true;
-    // Let the rest of this turn of the event loop add its rows first.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.drain();
-    });
-  }
-
-  private drain(): void {
-    while (this.queue.length > 0 && this.inFlight < MAX_IN_FLIGHT) {
-      const batch = this.queue.length <= MAX_BATCH ? this.queue : this.queue.slice(0, MAX_BATCH);
-      this.queue = this.queue.length <= MAX_BATCH ? [] : this.queue.slice(MAX_BATCH);
-      this.inFlight++;
-      void this.write(batch).finally(() => {
-        this.inFlight--;
-        if (this.queue.length > 0) this.schedule();
-      });
-    }
-  }
-
-  private async write(batch: Pending[]): Promise<void> {
+  private async write(rows: NewPrediction[]): Promise<void[]> {
     const columns: unknown[][] = [[], [], [], [], [], [], [], []];
-    for (const { row } of batch) {
+    for (const row of rows) {
       columns[0]!.push(row.id);
       columns[1]!.push(row.abTestId);
       columns[2]!.push(row.variant);
@@ -87,12 +56,7 @@ export class PredictionStore {
       columns[6]!.push(row.label);
       columns[7]!.push(row.score);
     }
-    try {
-      await this.dataSource.query(INSERT_SQL, columns);
-    } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      return;
-    }
-    for (const pending of batch) pending.resolve();
+    await this.dataSource.query(INSERT_SQL, columns);
+    return new Array<void>(rows.length);
   }
 }

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommitter } from './group-commit.js';
+
+function deferred(): { promise: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const promise = new Promise<void>((resolve) => (release = resolve));
+  return { promise, release };
+}
+
+describe('GroupCommitter', () => {
+  it('coalesces items submitted in one turn into one write and answers each caller with its own result', async () => {
+    const writes: number[][] = [];
+    const committer = new GroupCommitter<number, string>({
+      maxBatch: 100,
+      maxInFlight: 2,
+      write: async (items) => {
+        writes.push(items);
+        return items.map((n) => `r${n}`);
+      },
+    });
+    const results = await Promise.all([1, 2, 3, 4, 5].map((n) => committer.submit(n)));
+    expect(results).toEqual(['r1', 'r2', 'r3', 'r4', 'r5']);
+    expect(writes).toEqual([[1, 2, 3, 4, 5]]);
+    expect(committer.stats).toEqual({ writes: 1, items: 5 });
+  });
+
+  it('splits at maxBatch, caps writes in flight, and queues the rest into the next write', async () => {
+    const gate = deferred();
+    const writes: number[][] = [];
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const committer = new GroupCommitter<number, number>({
+      maxBatch: 2,
+      maxInFlight: 1,
+      write: async (items) => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        writes.push(items);
+        await gate.promise;
+        concurrent--;
+        return items;
+      },
+    });
+    const first = [1, 2, 3].map((n) => committer.submit(n));
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [4, 5].map((n) => committer.submit(n));
+    gate.release();
+    expect(await Promise.all([...first, ...later])).toEqual([1, 2, 3, 4, 5]);
+    expect(maxConcurrent).toBe(1);
+    expect(writes).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('rejects every item of a failed write and goes on with the next', async () => {
+    let calls = 0;
+    const committer = new GroupCommitter<number, number>({
+      maxBatch: 10,
+      maxInFlight: 1,
+      write: async (items) => {
+        calls++;
+        if (calls === 1) throw new Error('database down');
+        return items;
+      },
+    });
+    const failed = [1, 2].map((n) => committer.submit(n));
+    await expect(Promise.all(failed)).rejects.toThrow('database down');
+    await expect(failed[1]).rejects.toThrow('database down');
+    expect(await committer.submit(3)).toBe(3);
+  });
+});
