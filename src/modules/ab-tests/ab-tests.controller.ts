@@ -23,7 +23,6 @@ import { CreateAbTestDto } from './dto/create-ab-test.dto.js';
 import { ListAbTestsQuery, PageQuery } from './dto/list-ab-tests.query.js';
 import { TrafficSplitDto } from './dto/traffic-split.dto.js';
 
-const DEFAULT_LIMIT = 50;
 
 @ApiTags('ab-tests')
 @Controller('ab-tests')
@@ -53,8 +52,8 @@ export class AbTestsController {
   @ApiOperation({ summary: 'List A/B tests, newest first', description: 'Paginated: `{items, total, limit, offset}`.' })
   @ApiOkResponse({ type: AbTestPageResponse })
   async list(@Query() query: ListAbTestsQuery): Promise<AbTestPageResponse> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
-    const offset = query.offset ?? 0;
+    const limit = query.limit;
+    const offset = query.offset;
     const page = await this.tests.listTests({ modelType: query.model_type, status: query.status, limit, offset });
     return { items: page.items.map(toAbTestResponse), total: page.total, limit, offset };
   }
@@ -75,8 +74,8 @@ export class AbTestsController {
   @ApiOkResponse({ type: AbTestEventPageResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   async events(@Param() params: AbTestIdParam, @Query() query: PageQuery): Promise<AbTestEventPageResponse> {
-    const limit = query.limit ?? DEFAULT_LIMIT;
-    const offset = query.offset ?? 0;
+    const limit = query.limit;
+    const offset = query.offset;
     const page = await this.tests.listEvents(params.test_id, { limit, offset });
     return { items: page.items.map(toAbTestEventResponse), total: page.total, limit, offset };
   }

@@ -1,25 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { PageQuery } from '../../../common/pagination/page.query.js';
+
+export { PageQuery };
 import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle.js';
 import { MODEL_TYPE_PATTERN } from './create-ab-test.dto.js';
-
-export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
-}
 
 export class ListAbTestsQuery extends PageQuery {
   @ApiPropertyOptional({ example: 'safety_classifier' })

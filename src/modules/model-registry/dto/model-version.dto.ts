@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PageQuery } from '../../../common/pagination/page.query.js';
 import type { ModelVersionRecord, Page, StageChangeRecord } from '../model-registry.service.js';
 import { STAGES, type Stage } from '../stage-rules.js';
 
@@ -51,27 +51,11 @@ export class RegisterVersionForm {
   stage?: Stage;
 }
 
-export class ListVersionsQuery {
+export class ListVersionsQuery extends PageQuery {
   @ApiPropertyOptional({ enum: STAGES, description: 'Only versions in this stage' })
   @IsOptional()
   @IsIn(STAGES)
   stage?: Stage;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit: number = 50;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
-  offset: number = 0;
 }
 
 export class PromoteVersionRequest {
