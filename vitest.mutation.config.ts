@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+
+/*
+ * The unit specs of the pure logic that `npm run test:mutation` mutates (stryker.config.mjs lists
+ * the files). Nothing else: every mutant is tested against these specs, so an unrelated or slow
+ * spec multiplies the run's time. The simulations (sequential-simulation.spec.ts, the A/A tests;
+ * guardrail-simulation.spec.ts, 200 monitored streams) are left out for that reason; the ordinary
+ * `npm test` still runs them.
+ */
+export default defineConfig({
+  test: {
+    name: 'mutation',
+    environment: 'node',
+    setupFiles: ['test/mutation/fast-check-setup.ts'],
+    // One module graph per test runner, kept across mutant runs: Stryker switches mutants at run
+    // time, so re-importing every spec's modules (the statistics libraries, the scipy fixture) for
+    // each mutant would only cost time. Static mutants, which would need a fresh import, are
+    // ignored (stryker.config.mjs).
+    isolate: false,
+    // Instrumented code on a shared machine: Stryker's own per-mutant timeout is what counts.
+    testTimeout: 60_000,
+    include: [
+      'src/common/hash/fnv1a32.spec.ts',
+      'src/modules/ab-tests/bucketing.spec.ts',
+      'src/modules/ab-tests/lifecycle.spec.ts',
+      'src/modules/ab-tests/traffic-split.spec.ts',
+      'src/modules/metrics/log-bucket-sketch.spec.ts',
+      'src/modules/metrics/stats/*.spec.ts',
+      'src/modules/model-registry/semver.spec.ts',
+      'src/modules/model-registry/stage-rules.spec.ts',
+    ],
+    // mulberry32 is a test helper (seeded streams), not logic under mutation.
+    exclude: [
+      'src/modules/metrics/stats/sequential-simulation.spec.ts',
+      'src/modules/metrics/stats/guardrail-simulation.spec.ts',
+      'src/modules/metrics/stats/mulberry32.spec.ts',
+    ],
+  },
+});
