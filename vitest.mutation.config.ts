@@ -3,15 +3,15 @@ import { defineConfig } from 'vitest/config';
 /*
  * The unit specs of the pure logic that `npm run test:mutation` mutates (stryker.config.mjs lists
  * the files). Nothing else: every mutant is tested against these specs, so an unrelated or slow
- * spec multiplies the run's time. The simulations (sequential-simulation.spec.ts, the A/A tests;
- * guardrail-simulation.spec.ts, 200 monitored streams) are left out for that reason; the ordinary
- * `npm test` still runs them.
+ * spec multiplies the run's time. Left out for that reason (the ordinary `npm test` runs them):
+ * the simulations (sequential-simulation.spec.ts, 500 A/A tests; guardrail-simulation.spec.ts, 200
+ * monitored streams) and the random-aggregates property (results-property.spec.ts, ~1,500 whole
+ * documents), each of which would rerun for nearly every mutant it covers.
  */
 export default defineConfig({
   test: {
     name: 'mutation',
     environment: 'node',
-    setupFiles: ['test/mutation/fast-check-setup.ts'],
     // One module graph per test runner, kept across mutant runs: Stryker switches mutants at run
     // time, so re-importing every spec's modules (the statistics libraries, the scipy fixture) for
     // each mutant would only cost time. Static mutants, which would need a fresh import, are
@@ -33,6 +33,7 @@ export default defineConfig({
     exclude: [
       'src/modules/metrics/stats/sequential-simulation.spec.ts',
       'src/modules/metrics/stats/guardrail-simulation.spec.ts',
+      'src/modules/metrics/stats/results-property.spec.ts',
       'src/modules/metrics/stats/mulberry32.spec.ts',
     ],
   },
