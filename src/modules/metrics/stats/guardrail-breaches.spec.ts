@@ -37,6 +37,11 @@ describe('guardrailBreaches: max_error_rate', () => {
     expect(guardrailBreaches({ criteria: { max_error_rate: 0 }, b: errorsOnly(200, 1) })).toHaveLength(1);
   });
 
+  it('never fires on a limit of 1 or more (every error rate is within it)', () => {
+    expect(guardrailBreaches({ criteria: { max_error_rate: 1 }, b: errorsOnly(1000, 1000) })).toEqual([]);
+    expect(guardrailBreaches({ criteria: { max_error_rate: 1.5 }, b: errorsOnly(1000, 1000) })).toEqual([]);
+  });
+
   it('is silent without criteria', () => {
     expect(guardrailBreaches({ criteria: null, b: errorsOnly(1000, 900) })).toEqual([]);
     expect(guardrailBreaches({ criteria: { min_requests: 10 }, b: errorsOnly(1000, 900) })).toEqual([]);
@@ -50,6 +55,8 @@ describe('guardrailBreaches: max_latency_ms', () => {
     ['p95 20%+ above the limit with enough data', 1000, 245, 1],
     ['p95 just under 20% above', 1000, 239, 0],
     ['too few observations', 999, 400, 0],
+    ['p95 exactly 20% above: not more than 20%', 1000, 240, 0],
+    ['an infinite p95 is no estimate', 5000, Infinity, 0],
     ['under the limit', 50_000, 150, 0],
   ])('sketch heuristic: %s', (_label, n, p95, count) => {
     expect(guardrailBreaches({ criteria: { max_latency_ms: 200 }, b: latency(n, p95) })).toHaveLength(count);
@@ -85,6 +92,28 @@ describe('guardrailBreaches: max_latency_ms', () => {
       lowerBound: null,
       reason: 'max_latency_ms breached by b: p95 245 ms over 1000 requests, more than 20% above 200 ms',
     });
+  });
+
+  it.each([
+    ['more exceedances than observations count as all of them', 1200, 'b: 1000 of 1000 requests'],
+    ['a fractional count is rounded', 79.6, 'b: 80 of 1000 requests'],
+  ])('exceedance counts are clamped: %s', (_label, slow, text) => {
+    const [breach] = guardrailBreaches({ criteria: { max_latency_ms: 200 }, b: latency(1000, 210), latencyExceedances: slow });
+    expect(breach!.reason).toContain(text);
+  });
+
+  it('a negative exceedance count is none', () => {
+    expect(guardrailBreaches({ criteria: { max_latency_ms: 200 }, b: latency(1000, 210), latencyExceedances: -50 })).toEqual([]);
+  });
+
+  it('reports an infinite sketch p95 as unknown with the counts', () => {
+    const [breach] = guardrailBreaches({ criteria: { max_latency_ms: 200 }, b: latency(1000, Infinity), latencyExceedances: 80 });
+    expect(breach).toMatchObject({ criterion: 'max_latency_ms', observed: null, n: 1000 });
+  });
+
+  it('reports both guardrails when both are breached, error rate first', () => {
+    const b = buildSnapshot({ requests: 1000, errors: 200, latency: { n: 1000, sum: 1000 * 100, sumSquares: 1000 * 10_000, p95: 400 } });
+    expect(guardrailBreaches({ criteria: { max_error_rate: 0.01, max_latency_ms: 200 }, b, latencyExceedances: 900 }).map((x) => x.criterion)).toEqual(['max_error_rate', 'max_latency_ms']);
   });
 
   it('uses the exact test instead of the heuristic when counts are given', () => {
