@@ -116,6 +116,11 @@ describe('guardrailBreaches: max_latency_ms', () => {
     expect(guardrailBreaches({ criteria: { max_error_rate: 0.01, max_latency_ms: 200 }, b, latencyExceedances: 900 }).map((x) => x.criterion)).toEqual(['max_error_rate', 'max_latency_ms']);
   });
 
+  it('ignores exceedance counts when no latency limit is declared', () => {
+    const b = buildSnapshot({ requests: 1000, errors: 0, latency: { n: 1000, sum: 1000 * 100, sumSquares: 1000 * 10_000, p95: 400 } });
+    expect(guardrailBreaches({ criteria: { max_error_rate: 0.5 }, b, latencyExceedances: 900 })).toEqual([]);
+  });
+
   it('uses the exact test instead of the heuristic when counts are given', () => {
     // p95 far above the limit by the sketch, but the counts say only 1% are slow.
     expect(guardrailBreaches({ criteria: { max_latency_ms: 200 }, b: latency(5000, 400), latencyExceedances: 50 })).toEqual([]);

@@ -87,7 +87,7 @@ export function guardrailBreaches({ criteria, b, latencyExceedances }: Guardrail
 
   const maxLatency = declared.max_latency_ms;
   const n = b.latency.n;
-  const p95 = b.latency.p95 !== null && Number.isFinite(b.latency.p95) ? b.latency.p95 : null;
+  const p95 = Number.isFinite(b.latency.p95) ? b.latency.p95 : null;
   if (maxLatency !== undefined && latencyExceedances !== undefined && n >= MIN_GUARDRAIL_REQUESTS) {
     const slow = Math.min(Math.max(0, Math.round(latencyExceedances)), n);
     if (rateExceedsThreshold(slow, n, P95_TAIL_SHARE, GUARDRAIL_ALPHA)) {

@@ -49,7 +49,15 @@ function input(overrides: Partial<RecommendationInput>): RecommendationInput {
 describe('recommend', () => {
   it.each<[string, Partial<RecommendationInput>, Decision, Array<string | RegExp>]>([
     ['a confident guardrail breach stops the test whatever else holds', { breaches: [breach], criteria: [minRequests(10, 10)] }, 'stop_guardrail', [breach.reason]],
-    ['a sample ratio mismatch blocks any verdict', { sampleRatio: srm }, 'keep_running', [/^sample ratio mismatch: 5000 assignments to a and 5600 to b against an expected 0\.5\/0\.5 split \(p = 5\.600e-9\)/]],
+    [
+      'a sample ratio mismatch blocks any verdict',
+      { sampleRatio: srm },
+      'keep_running',
+      [
+        'sample ratio mismatch: 5000 assignments to a and 5600 to b against an expected 0.5/0.5 split (p = 5.600e-9); ' +
+          'assignment or metric recording is broken, so no result can be trusted until it is fixed',
+      ],
+    ],
     [
       'min_requests not reached, per arm',
       { criteria: [minRequests(1000, 1012, 10000)] },
@@ -174,6 +182,19 @@ describe('recommend', () => {
     expect(recommend(input({ metrics })).reasons).toEqual([
       'b is significantly better on custom:accuracy (a 0.8, b 0.84, +5%, sequential p = 0.002)',
       'note: b is significantly worse on custom:csat (a 0.8, b 0.84, -10%, sequential p = 0.002)',
+    ]);
+  });
+
+  it.each([true, false])('does not ship b on an earlier look’s significance with no difference now (higher is better: %s)', (higherIsBetter) => {
+    // The running minimum keeps an earlier crossing; b must be ahead now to win.
+    const primary = metric({ higher_is_better: higherIsBetter, b: { n: 5000, mean: 0.8, std_dev: 0.4 }, difference: 0, relative_difference: 0 });
+    expect(recommend(input({ primary })).decision).toBe('keep_a');
+  });
+
+  it('does not warn about a metric with no difference now', () => {
+    const even = (name: string, higherIsBetter: boolean) => metric({ name, higher_is_better: higherIsBetter, difference: 0, relative_difference: 0 });
+    expect(recommend(input({ metrics: [metric(), even('custom:csat', true), even('latency_ms', false)] })).reasons).toEqual([
+      'b is significantly better on custom:accuracy (a 0.8, b 0.84, +5%, sequential p = 0.002)',
     ]);
   });
 
