@@ -12,11 +12,7 @@ export default defineConfig({
   test: {
     name: 'mutation',
     environment: 'node',
-    // One module graph per test runner, kept across mutant runs: Stryker switches mutants at run
-    // time, so re-importing every spec's modules (the statistics libraries, the scipy fixture) for
-    // each mutant would only cost time. Static mutants, which would need a fresh import, are
-    // ignored (stryker.config.mjs).
-    isolate: false,
+    setupFiles: ['test/mutation/vitest4-coverage-setup.ts'],
     // Instrumented code on a shared machine: Stryker's own per-mutant timeout is what counts.
     testTimeout: 60_000,
     include: [
