@@ -77,6 +77,7 @@ describe('evaluateCriteria', () => {
     ['lower-is-better, exactly at min_improvement', { name: 'latency_ms', higherIsBetter: false, a: 100, b: 90 }, 0.1, 0.1, true],
     ['no value for b yet', { name: 'custom:csat', higherIsBetter: true, a: 100, b: null }, 0.1, null, false],
     ['no value for a yet', { name: 'custom:csat', higherIsBetter: true, a: null, b: 100 }, 0.1, null, false],
+    ['undefined improvement is not met even at a threshold of 0', { name: 'error_rate', higherIsBetter: false, a: 0, b: 0.01 }, 0, null, false],
   ])('min_improvement: %s', (_label, primary, threshold, improvement, met) => {
     const [result] = evaluateCriteria({ min_improvement: threshold }, current, primary);
     expect(result).toEqual({ name: 'min_improvement', threshold, observed: { metric: primary.name, a: primary.a, b: primary.b, improvement }, met });
