@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildSnapshot, momentsFrom } from './build-snapshot.js';
 import { computeResults, type ResultsInput } from './results.js';
-import type { LatencyArmSummary, MeanArmSummary, MetricResult } from './results-document.js';
+import type { LatencyArmSummary, MeanArmSummary, MetricResult, ResultsDocument } from './results-document.js';
 import { scipyReference, toleranceViolation } from './scipy-reference.js';
 import type { VariantSnapshot } from './variant-snapshot.js';
 
@@ -38,7 +38,12 @@ function nonFinitePaths(value: unknown, path = '$'): string[] {
 
 describe('computeResults against scipy.stats (whole document)', () => {
   const { input, expected } = scipyReference.results;
-  const doc = computeResults({ ...input, computedAt: new Date(input.computedAt) });
+  // Computed in a hook, not while the specs are collected: a mutation run activates each mutant
+  // for the tests (and their hooks) only.
+  let doc: ResultsDocument;
+  beforeAll(() => {
+    doc = computeResults({ ...input, computedAt: new Date(input.computedAt) });
+  });
 
   it('lists error_rate, latency_ms, declared custom metrics, then undeclared ones alphabetically', () => {
     expect(doc.metrics.map((m) => m.name)).toEqual(expected.metrics.map((m) => m.name));
@@ -94,13 +99,16 @@ describe('computeResults against scipy.stats (whole document)', () => {
 });
 
 describe('computeResults on the contract example', () => {
-  const doc = computeResults(
-    baseInput({
-      assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }],
-      criteria: { min_requests: 10000 },
-      current: { a: buildSnapshot({ requests: 1000, errors: 5 }), b: buildSnapshot({ requests: 1012, errors: 3 }) },
-    }),
-  );
+  let doc: ResultsDocument;
+  beforeAll(() => {
+    doc = computeResults(
+      baseInput({
+        assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }],
+        criteria: { min_requests: 10000 },
+        current: { a: buildSnapshot({ requests: 1000, errors: 5 }), b: buildSnapshot({ requests: 1012, errors: 3 }) },
+      }),
+    );
+  });
 
   it('reproduces the numbers shown in DESIGN.md', () => {
     expect(doc.test_id).toBe('test-1');
@@ -168,7 +176,10 @@ describe('computeResults metric declarations', () => {
     a: buildSnapshot({ custom: { zeta: momentsFrom(100, 1, 1), alpha: momentsFrom(100, 1, 1), tta: momentsFrom(100, 50, 100) } }),
     b: buildSnapshot({ custom: { zeta: momentsFrom(100, 1, 1), beta: momentsFrom(100, 1, 1), tta: momentsFrom(100, 40, 100) } }),
   };
-  const doc = computeResults(baseInput({ current, metricDeclarations: [{ name: 'tta', higher_is_better: false }, { name: 'declared_unused', higher_is_better: true }] }));
+  let doc: ResultsDocument;
+  beforeAll(() => {
+    doc = computeResults(baseInput({ current, metricDeclarations: [{ name: 'tta', higher_is_better: false }, { name: 'declared_unused', higher_is_better: true }] }));
+  });
 
   it('orders declared metrics first, even without data, then the rest alphabetically', () => {
     expect(doc.metrics.map((m) => m.name)).toEqual(['error_rate', 'latency_ms', 'custom:tta', 'custom:declared_unused', 'custom:alpha', 'custom:beta', 'custom:zeta']);
