@@ -10,6 +10,9 @@ export class AuthError extends DomainError {
   static invalidToken(reason: string): AuthError {
     return new AuthError('TOKEN_INVALID', 'unauthenticated', `The bearer token is not valid: ${reason}`);
   }
+  static crossSiteWrite(reason: string): AuthError {
+    return new AuthError('CSRF_REJECTED', 'forbidden', `Refused: ${reason}. Send the token as Authorization: Bearer, or write from the dashboard's own pages`);
+  }
   static forbidden(required: readonly string[]): AuthError {
     return new AuthError('FORBIDDEN_ROLE', 'forbidden', `This operation requires one of the roles: ${required.join(', ')}`);
   }

@@ -5,13 +5,15 @@ import { AppConfig } from '../config/app-config.js';
 import { AuthUser, isRole } from './roles.js';
 import { JWT_ALGORITHM, secretKey } from './token-signer.js';
 import { AuthError } from './auth.errors.js';
+import { tokenFromSessionCookie } from './session-cookie.js';
 
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(config: AppConfig) {
     if (!config.jwtSecret) throw new Error('the JWT secret must be resolved before the app module is created');
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      // The Authorization header first; the dashboard's session cookie otherwise.
+      jwtFromRequest: ExtractJwt.fromExtractors([ExtractJwt.fromAuthHeaderAsBearerToken(), tokenFromSessionCookie]),
       // The typings say string | Buffer, but passport-jwt hands the key to jsonwebtoken untouched,
       // and a KeyObject is what keeps HS256 verification fast (see token-signer.ts).
       secretOrKey: secretKey(config.jwtSecret) as unknown as Buffer,

@@ -1,0 +1,44 @@
+import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Authenticated } from './authenticated.decorator.js';
+import { CurrentUser } from './current-user.decorator.js';
+import { MeResponse } from './auth.controller.js';
+import type { AuthUser } from './roles.js';
+import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
+import { credentialsOf } from '../common/http/write-rate-limit.js';
+
+/** Default cookie lifetime for a token without an `exp` claim. */
+const SESSION_WITHOUT_EXPIRY_SECONDS = 12 * 60 * 60;
+
+@ApiTags('auth')
+@Controller('auth/session')
+export class SessionController {
+  @Post()
+  @HttpCode(200)
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Sign the browser in: turn the bearer token into a session cookie',
+    description:
+      'The dashboard calls this with the token from its sign-in link or form. The answer sets an HttpOnly, SameSite=Strict ' +
+      'cookie (Secure over HTTPS) that ends when the token expires; later requests from the same origin are authenticated by it. ' +
+      'Writes authenticated by the cookie must come from the same origin (Origin header), else 403 CSRF_REJECTED.',
+  })
+  @ApiOkResponse({ type: MeResponse, description: 'Signed in; Set-Cookie carries the session' })
+  signIn(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): MeResponse {
+    const token = credentialsOf(request.headers.authorization ?? '');
+    const exp = typeof user.claims.exp === 'number' ? user.claims.exp : null;
+    const maxAgeSeconds = exp === null ? SESSION_WITHOUT_EXPIRY_SECONDS : exp - Math.floor(Date.now() / 1000);
+    reply.header('set-cookie', sessionCookie({ token, maxAgeSeconds, secure: request.protocol === 'https' }));
+    reply.header('cache-control', 'no-store');
+    return { sub: user.sub, roles: user.roles, claims: user.claims };
+  }
+
+  @Delete()
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Sign the browser out: clear the session cookie' })
+  @ApiNoContentResponse({ description: 'Signed out (also when there was no session)' })
+  signOut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
+    reply.header('set-cookie', clearedSessionCookie(request.protocol === 'https'));
+  }
+}
