@@ -45,6 +45,22 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser-spec.ts'],
+          environment: 'node',
+          // Last and alone: the dashboard is built here (vite → dist/web) and its page timings are
+          // measured, which the other projects would make noisy.
+          sequence: { groupOrder: 2 },
+          fileParallelism: false,
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -23,7 +23,9 @@ export default defineConfig({
   root: import.meta.dirname,
   base: '/',
   plugins: [precompress()],
-  oxc: { jsx: { runtime: 'automatic' } },
+  // React's production build whatever NODE_ENV the caller runs with (vitest sets "test").
+  define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+  oxc: { jsx: { runtime: 'automatic', development: false } },
   build: {
     outDir: '../dist/web',
     emptyOutDir: true,

@@ -1,5 +1,5 @@
-import { Controller, Delete, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from './authenticated.decorator.js';
 import { CurrentUser } from './current-user.decorator.js';
@@ -7,13 +7,37 @@ import { MeResponse } from './auth.controller.js';
 import type { AuthUser } from './roles.js';
 import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
 import { credentialsOf } from '../common/http/write-rate-limit.js';
+import { OptionalJwtAuthGuard } from './optional-jwt-auth.guard.js';
 
 /** Default cookie lifetime for a token without an `exp` claim. */
 const SESSION_WITHOUT_EXPIRY_SECONDS = 12 * 60 * 60;
 
+export class SessionStatusResponse {
+  @ApiProperty({ example: true, description: 'Whether the request carries a valid token (session cookie or bearer header)' })
+  signed_in: boolean;
+
+  @ApiProperty({ example: 'alice', nullable: true, type: String })
+  sub: string | null;
+
+  @ApiProperty({ example: ['admin'], enum: ['admin', 'service', 'user'], isArray: true })
+  roles: string[];
+}
+
 @ApiTags('auth')
 @Controller('auth/session')
 export class SessionController {
+  @Get()
+  @UseGuards(OptionalJwtAuthGuard)
+  @ApiOperation({
+    summary: 'Whether the browser is signed in, and as whom',
+    description: 'Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app.',
+  })
+  @ApiOkResponse({ type: SessionStatusResponse })
+  status(@Req() request: FastifyRequest & { user?: AuthUser | null }): SessionStatusResponse {
+    const user = request.user;
+    return user ? { signed_in: true, sub: user.sub, roles: user.roles } : { signed_in: false, sub: null, roles: [] };
+  }
+
   @Post()
   @HttpCode(200)
   @Authenticated()

@@ -28,7 +28,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Whether the browser is signed in, and as whom
+         * @description Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app.
+         */
+        get: operations["Session_status"];
         put?: never;
         /**
          * Sign the browser in: turn the bearer token into a session cookie
@@ -554,6 +558,21 @@ export interface components {
             code: string;
             /** @description Structured details (for example each validation failure) */
             details?: Record<string, never>;
+        };
+        SessionStatusResponse: {
+            /**
+             * @description Whether the request carries a valid token (session cookie or bearer header)
+             * @example true
+             */
+            signed_in: boolean;
+            /** @example alice */
+            sub: string | null;
+            /**
+             * @example [
+             *       "admin"
+             *     ]
+             */
+            roles: ("admin" | "service" | "user")[];
         };
         LivenessResponse: {
             /** @example ok */
@@ -1651,6 +1670,25 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    Session_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionStatusResponse"];
                 };
             };
         };

@@ -15,6 +15,8 @@ export type ModelType = Schemas['ModelTypeResponse'];
 export type ModelVersion = Schemas['ModelVersionResponse'];
 export type StageChange = Schemas['StageChangeResponse'];
 export type Me = Schemas['MeResponse'];
+/** Who is signed in: what every page needs to know. */
+export type Caller = Pick<Me, 'sub' | 'roles'>;
 export type ErrorBody = Schemas['ErrorBody'];
 export type Status = AbTest['status'];
 export type Decision = Schemas['RecommendationResponse']['decision'];

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { Me } from './api';
+import type { Caller } from './api';
 import { ErrorMessage } from './components/error-message';
 import { CreateTestPage } from './pages/create-test';
 import { LoginPage } from './pages/login';
@@ -10,7 +10,7 @@ import { TestsListPage } from './pages/tests-list';
 import { Link, navigate, useLocation } from './router';
 import { currentUser, signOut } from './session';
 
-type Session = { state: 'checking' } | { state: 'anonymous' } | { state: 'signed-in'; me: Me } | { state: 'failed'; error: unknown };
+type Session = { state: 'checking' } | { state: 'anonymous' } | { state: 'signed-in'; me: Caller } | { state: 'failed'; error: unknown };
 
 export function App() {
   const { path } = useLocation();

@@ -31,6 +31,12 @@ export function pValue(value: number | null | undefined): string {
   return value.toFixed(4);
 }
 
+/** "p = 0.0123" or "p < 0.0001", for prose. */
+export function pPhrase(value: number | null | undefined): string {
+  const text = pValue(value);
+  return text.startsWith('<') ? `p ${text}` : `p = ${text}`;
+}
+
 export function dateTime(value: string | null | undefined): string {
   if (!value) return '—';
   const date = new Date(value);

@@ -1,4 +1,4 @@
-import { api, unwrap, type Me } from './api';
+import { api, unwrap, type Caller, type Me } from './api';
 
 /** Exchanges a token for the session cookie (the token travels once, as a bearer header). */
 export async function signIn(token: string): Promise<Me> {
@@ -9,9 +9,8 @@ export async function signOut(): Promise<void> {
   unwrap(await api.DELETE('/api/v1/auth/session'));
 }
 
-/** The signed-in caller, or null without a (valid) session. */
-export async function currentUser(): Promise<Me | null> {
-  const result = await api.GET('/api/v1/auth/me');
-  if (result.response.status === 401) return null;
-  return unwrap(result);
+/** The signed-in caller, or null without a (valid) session; never a 401 in the console. */
+export async function currentUser(): Promise<Caller | null> {
+  const status = unwrap(await api.GET('/api/v1/auth/session'));
+  return status.signed_in && status.sub ? { sub: status.sub, roles: status.roles } : null;
 }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
-import type { Me } from '../api';
+import type { Caller } from '../api';
 import { ErrorMessage } from '../components/error-message';
 import { signIn } from '../session';
 
@@ -7,7 +7,7 @@ import { signIn } from '../session';
  * /login#token=… (the link `npm start` prints) signs in at once and drops the fragment from the
  * address bar and history; /login alone offers a field to paste a token into.
  */
-export function LoginPage({ onSignedIn }: { onSignedIn: (me: Me) => void }) {
+export function LoginPage({ onSignedIn }: { onSignedIn: (me: Caller) => void }) {
   const [error, setError] = useState<unknown>();
   const [busy, setBusy] = useState(false);
   const [token, setToken] = useState('');

@@ -1,6 +1,6 @@
-import type { Me } from '../api';
+import type { Caller } from '../api';
 
-export function NotAllowedPage({ me, onSignOut }: { me: Me; onSignOut: () => void }) {
+export function NotAllowedPage({ me, onSignOut }: { me: Caller; onSignOut: () => void }) {
   return (
     <main className="login">
       <h1>Not allowed</h1>

@@ -4,7 +4,7 @@ import { DecisionBadge, StatusBadge } from '../components/badges';
 import { ErrorMessage } from '../components/error-message';
 import { IntervalPlot } from '../components/interval-plot';
 import { TimeseriesChart } from '../components/timeseries-chart';
-import { count, dateTime, metricLabel, ms, num, percent, pValue, signed } from '../format';
+import { count, dateTime, metricLabel, ms, num, percent, pPhrase, pValue, signed } from '../format';
 import { Link, navigate, useLocation } from '../router';
 import { useLoad } from '../use-load';
 import { TestActions } from './test-actions';
@@ -75,7 +75,7 @@ export function TestPage({ id, canWrite }: { id: string; canWrite: boolean }) {
       {results.sample_ratio.mismatch && (
         <div className="warning" role="alert">
           <strong>Sample-ratio mismatch.</strong> Assignments are a {count(results.sample_ratio.observed.a)} / b {count(results.sample_ratio.observed.b)}, expected shares a{' '}
-          {percent(results.sample_ratio.expected.a, 1)} / b {percent(results.sample_ratio.expected.b, 1)} (χ² p = {pValue(results.sample_ratio.p_value)}). Something other
+          {percent(results.sample_ratio.expected.a, 1)} / b {percent(results.sample_ratio.expected.b, 1)} (χ² {pPhrase(results.sample_ratio.p_value)}). Something other
           than chance is sending users to one variant: the comparison below cannot be trusted until that is found.
         </div>
       )}
@@ -223,7 +223,7 @@ function Criteria({ results }: { results: Results }) {
             {results.criteria.map((criterion) => (
               <tr key={criterion.name}>
                 <th scope="row">{criterion.name}</th>
-                <td className="number">{num(criterion.threshold)}</td>
+                <td className="number">{criterion.name === 'min_requests' ? count(criterion.threshold) : num(criterion.threshold)}</td>
                 <td>{observedText(criterion.observed)}</td>
                 <td>{criterion.met ? <span className="badge ok">✓ met</span> : <span className="badge not-met">✗ not met</span>}</td>
               </tr>
@@ -343,8 +343,9 @@ function StatisticsRow({ metric }: { metric: MetricResult }) {
   const label = metricLabel(metric.name);
   return (
     <tr data-metric={metric.name}>
-      <th scope="row">
-        {label} <span className="muted">({metric.higher_is_better ? 'higher is better' : 'lower is better'})</span>
+      <th scope="row" className="metric-name">
+        {label}
+        <span className="muted">{metric.higher_is_better ? 'higher is better' : 'lower is better'}</span>
       </th>
       <td className="number">{armText(metric, 'a')}</td>
       <td className="number">{armText(metric, 'b')}</td>
