@@ -274,6 +274,8 @@ describe.skipIf(!browserCheck.path)('dashboard in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Start test' }).count()).toBe(0);
     const timeline = await page.locator('.timeline li').allTextContents();
     expect(timeline.map((line) => line.replace(/^.*UTC /, '').split(' by ')[0])).toEqual(['created', 'started', 'traffic split changed', 'paused', 'resumed', 'completed']);
+    expect(timeline[2]).toMatch(/traffic split changed by admin-1: a 50\.0% \/ b 50\.0% → a 70\.0% \/ b 30\.0%$/);
+    expect(timeline[5]).toMatch(/completed by admin-1: winner b, v2\.0\.0 promoted to production$/);
 
     await page.getByRole('link', { name: 'Models' }).click();
     await expect.poll(() => page.getByTestId('production-safety_classifier').textContent()).toBe('v2.0.0');

@@ -376,10 +376,15 @@ function Timeline({ events }: { events: AbTestEvent[] }) {
           <li key={event.id}>
             <time dateTime={event.created_at}>{dateTime(event.created_at)}</time> <strong>{event.action.replace(/_/g, ' ')}</strong> by {event.actor}
             {event.action === 'traffic_split_changed' && `: ${splitText(event.before)} → ${splitText(event.after)}`}
-            {event.action === 'completed' && event.after && typeof event.after.winner !== 'undefined' && `: winner ${String(event.after.winner ?? 'none')}`}
+            {event.action === 'completed' && event.after && completionText(event.after)}
           </li>
         ))}
       </ol>
     </section>
   );
+}
+
+function completionText(after: Record<string, unknown>): string {
+  const winner = typeof after.winner === 'string' ? after.winner : 'none';
+  return `: winner ${winner}${typeof after.promoted_version === 'string' ? `, ${after.promoted_version} promoted to production` : ''}`;
 }
