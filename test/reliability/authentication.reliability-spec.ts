@@ -272,6 +272,21 @@ describe('authentication hardening', () => {
       expect(stored[0]!.n).toBe('20');
     });
 
+    it('a lone surrogate in a JSON string is a 400, not a failed insert (found by the fuzz suite: jsonb refuses \\ud800)', async () => {
+      const name = `sur_${randomBytes(3).toString('hex')}`;
+      const answer = await send('lone surrogate in labels', {
+        method: 'POST',
+        url: '/api/v1/models',
+        headers: { ...bearer(t.tokens.for('admin', `sur-${name}`)), 'content-type': 'application/json' },
+        payload: `{"name":"${name}","task":"t","labels":["ok","\\ud800"]}`,
+        remoteAddress: '192.0.2.200',
+      });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json).toMatchObject({ code: 'VALIDATION_FAILED', message: expect.stringContaining('labels.1') });
+      const rows = await t.dataSource.query<Array<{ n: string }>>('SELECT count(*)::text AS n FROM models WHERE name = $1', [name]);
+      expect(rows[0]!.n).toBe('0');
+    });
+
     it.each([
       ['a version of 101 characters', { version: `v1.0.0-${'a'.repeat(94)}`, labels: undefined }],
       ['a label of 201 characters', { version: 'v9.0.0', labels: ['safe', 'l'.repeat(201)] }],
