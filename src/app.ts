@@ -15,6 +15,8 @@ import { installCsrfCheck } from './auth/session-cookie.js';
 import { defaultDashboardDir, registerDashboard } from './dashboard/dashboard.js';
 import { registerWriteRateLimit } from './common/http/write-rate-limit.js';
 import { validationPipe } from './common/validation/api-validation-pipe.js';
+import { Authenticator } from './auth/authenticator.js';
+import { installAuthentication } from './auth/authentication.hooks.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -72,6 +74,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   installRequestHooks(fastify, { staticHeaders: securityHeaders(), logSampleRate: config.logRequestsSampleRate, logger, errorLogger: frameworkLogger });
   installCsrfCheck(fastify, frameworkLogger);
+  // After the request hooks (headers, request id), before the write rate limit's route hooks.
+  if (!options.preview) installAuthentication(fastify, app.get(Authenticator), frameworkLogger);
   await registerDashboard(app, { dir: defaultDashboardDir(), pageHeaders: dashboardSecurityHeaders(), errorLogger: frameworkLogger });
 
   app.setGlobalPrefix(API_PREFIX, {

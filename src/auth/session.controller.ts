@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Authenticated } from './authenticated.decorator.js';
@@ -6,8 +6,9 @@ import { CurrentUser } from './current-user.decorator.js';
 import { MeResponse } from './auth.controller.js';
 import type { AuthUser } from './roles.js';
 import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
-import { credentialsOf } from '../common/http/write-rate-limit.js';
-import { OptionalJwtAuthGuard } from './optional-jwt-auth.guard.js';
+import { Authenticator } from './authenticator.js';
+import { AuthError } from './auth.errors.js';
+import { parseBearer } from './request-token.js';
 
 /** Default cookie lifetime for a token without an `exp` claim. */
 const SESSION_WITHOUT_EXPIRY_SECONDS = 12 * 60 * 60;
@@ -26,15 +27,16 @@ export class SessionStatusResponse {
 @ApiTags('auth')
 @Controller('auth/session')
 export class SessionController {
+  constructor(private readonly authenticator: Authenticator) {}
+
   @Get()
-  @UseGuards(OptionalJwtAuthGuard)
   @ApiOperation({
     summary: 'Whether the browser is signed in, and as whom',
     description: 'Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app.',
   })
   @ApiOkResponse({ type: SessionStatusResponse })
-  status(@Req() request: FastifyRequest & { user?: AuthUser | null }): SessionStatusResponse {
-    const user = request.user;
+  async status(@Req() request: FastifyRequest): Promise<SessionStatusResponse> {
+    const user = await this.authenticator.authenticate(request).catch(() => null);
     return user ? { signed_in: true, sub: user.sub, roles: user.roles } : { signed_in: false, sub: null, roles: [] };
   }
 
@@ -50,7 +52,10 @@ export class SessionController {
   })
   @ApiOkResponse({ type: MeResponse, description: 'Signed in; Set-Cookie carries the session' })
   signIn(@CurrentUser() user: AuthUser, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): MeResponse {
-    const token = credentialsOf(request.headers.authorization ?? '');
+    // The token to keep is the one in the Authorization header (a session cookie is not renewed by itself).
+    const read = parseBearer(request.headers.authorization ?? '');
+    if (read.kind !== 'token') throw AuthError.missingToken();
+    const token = read.token;
     const exp = typeof user.claims.exp === 'number' ? user.claims.exp : null;
     const maxAgeSeconds = exp === null ? SESSION_WITHOUT_EXPIRY_SECONDS : exp - Math.floor(Date.now() / 1000);
     reply.header('set-cookie', sessionCookie({ token, maxAgeSeconds, secure: request.protocol === 'https' }));
