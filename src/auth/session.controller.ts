@@ -65,8 +65,12 @@ export class SessionController {
 
   @Delete()
   @HttpCode(204)
+  // Authenticated like every write (the session cookie or a bearer token), so a cross-site page
+  // cannot sign someone out and the write rate limit keys it by caller. An expired session needs
+  // no sign-out: the cookie ends with the token.
+  @Authenticated()
   @ApiOperation({ summary: 'Sign the browser out: clear the session cookie' })
-  @ApiNoContentResponse({ description: 'Signed out (also when there was no session)' })
+  @ApiNoContentResponse({ description: 'Signed out' })
   signOut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
     reply.header('set-cookie', clearedSessionCookie(request.protocol === 'https'));
   }

@@ -77,8 +77,12 @@ describe('dashboard session', () => {
     expect(ok.body.created_by).toBe('admin-1');
   });
 
-  it('DELETE /auth/session clears the cookie', async () => {
-    const res = await t.http().delete('/api/v1/auth/session').expect(204);
+  it('DELETE /auth/session clears the cookie (signed in, from this origin)', async () => {
+    const cookie = cookieOf(await signIn(t.tokens.admin));
+    await t.http().delete('/api/v1/auth/session').set('cookie', cookie).set('origin', 'https://evil.example').expect(403);
+    await t.http().delete('/api/v1/auth/session').expect(401);
+    const host = '127.0.0.1:4000';
+    const res = await t.http().delete('/api/v1/auth/session').set('host', host).set('cookie', cookie).set('origin', `http://${host}`).expect(204);
     expect(String(res.headers['set-cookie'])).toBe(`${SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict`);
   });
 });

@@ -67,7 +67,7 @@ export const ROUTE_TABLE: Record<RouteKey, RouteSpec> = {
   // The dashboard's session: who is signed in (never 401), sign in with a token, sign out.
   'GET /api/v1/auth/session': { access: 'public' },
   'POST /api/v1/auth/session': { access: ANY },
-  'DELETE /api/v1/auth/session': { access: 'public' },
+  'DELETE /api/v1/auth/session': { access: ANY },
 
   // Model registry.
   'POST /api/v1/models': { access: ADMIN, probe: { body: {} } },
