@@ -25,7 +25,7 @@ interface StrykerNamespace {
 // Vitest 4 requires the fixtures argument to be a destructuring pattern; the suite comes second.
 // eslint-disable-next-line no-empty-pattern
 afterAll(({}, suite) => {
-  const ns = (globalThis as Record<string, StrykerNamespace | undefined>)[inject('globalNamespace')];
+  const ns = (globalThis as unknown as Record<string, StrykerNamespace | undefined>)[inject('globalNamespace')];
   if (ns === undefined) return;
   if (inject('mode') === 'mutant') suite.meta.hitCount = ns.hitCount;
   else suite.meta.mutantCoverage = ns.mutantCoverage;
