@@ -33,10 +33,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Projects that share this setup (e2e, reliability) run it in one process: build once, so two
   // compilers never write dist/ at the same time.
   const shared = globalThis as { modelAbBuild?: Promise<void> };
-  const building = (shared.modelAbBuild ??= execFileAsync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: process.cwd() }).then(
+  // The dashboard's assets (vite → dist/web) too: every project that starts the app serves them, and
+  // the route-table suites expect its pages to answer, not 503 DASHBOARD_NOT_BUILT.
+  const building = (shared.modelAbBuild ??= Promise.all([
+    execFileAsync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: process.cwd() }),
+    execFileAsync('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'error'], { cwd: process.cwd() }),
+  ]).then(
     () => undefined,
-    (error: { stdout?: string }) => {
-      console.error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? String(error)}`);
+    (error: { cmd?: string; stdout?: string; stderr?: string }) => {
+      console.error(`${error.cmd ?? 'build'} failed:\n${error.stdout ?? ''}${error.stderr ?? String(error)}`);
     },
   ));
   if (!adminUrl) {

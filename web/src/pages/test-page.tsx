@@ -307,7 +307,7 @@ function StatisticsTable({ results }: { results: Results }) {
         always-valid (sequential) p-value stays valid however often you look, and decides significance.
       </p>
       <div className="scroll">
-        <table className="data" data-testid="statistics">
+        <table className="data statistics" data-testid="statistics">
           <thead>
             <tr>
               <th scope="col">Metric</th>
@@ -333,10 +333,14 @@ function StatisticsTable({ results }: { results: Results }) {
   );
 }
 
-function armText(metric: MetricResult, variant: 'a' | 'b'): string {
+function ArmCell({ metric, variant }: { metric: MetricResult; variant: 'a' | 'b' }) {
   const arm = metric[variant];
-  const value = metric.kind === 'proportion' ? percent(arm.mean) : num(arm.mean);
-  return `${value} (n ${count(arm.n)})`;
+  return (
+    <td className="number">
+      {metric.kind === 'proportion' ? percent(arm.mean) : num(arm.mean)}
+      <span className="muted n">n {count(arm.n)}</span>
+    </td>
+  );
 }
 
 function StatisticsRow({ metric }: { metric: MetricResult }) {
@@ -347,8 +351,8 @@ function StatisticsRow({ metric }: { metric: MetricResult }) {
         {label}
         <span className="muted">{metric.higher_is_better ? 'higher is better' : 'lower is better'}</span>
       </th>
-      <td className="number">{armText(metric, 'a')}</td>
-      <td className="number">{armText(metric, 'b')}</td>
+      <ArmCell metric={metric} variant="a" />
+      <ArmCell metric={metric} variant="b" />
       <td className="number">{signed(metric.difference)}</td>
       <td className="number">{metric.relative_difference === null ? '—' : `${metric.relative_difference > 0 ? '+' : ''}${percent(metric.relative_difference, 1)}`}</td>
       <td>
