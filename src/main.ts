@@ -71,7 +71,7 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : resolved.port;
     const shownHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
     const url = `http://${shownHost}:${port}`;
-    log.log({ msg: `model-ab listening on ${url} (Swagger UI: ${url}/docs)`, url });
+    log.log({ msg: `model-ab listening on ${url}${resolved.swaggerEnabled ? ` (Swagger UI: ${url}/docs)` : ''}`, url });
     if (resolved.nodeEnv !== 'production') {
       const token = signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d' });
       log.log({ msg: `admin token (sub "admin", valid 30 days): ${token}`, admin_token: token });
