@@ -76,6 +76,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ SWAGGER_ENABLED: 'false' }).swaggerEnabled).toBe(false);
     expect(loadConfig({}).metricsToken).toBeNull();
     expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
-    expect(loadConfig({})).toMatchObject({ feedbackPerUserPerHour: 60, prometheusCustomMetricsPerTest: 20 });
+    expect(loadConfig({})).toMatchObject({ feedbackPerUserPerHour: 60, prometheusCustomMetricsPerTest: 20, databaseMigrationUrl: null });
+    expect(loadConfig({ DATABASE_MIGRATION_URL: 'postgres://owner:pw@db/x' }).databaseMigrationUrl).toBe('postgres://owner:pw@db/x');
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: 'mysql://x' })).toThrow('DATABASE_MIGRATION_URL must use the postgres:// scheme');
   });
 });

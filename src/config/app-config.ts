@@ -13,6 +13,11 @@ export class AppConfig {
   host: string;
   /** External PostgreSQL; null means "start the embedded one". */
   databaseUrl: string | null;
+  /**
+   * The schema owner's URL, for migrations only (at start and `npm run migration:*`); null = run
+   * them on databaseUrl. Lets the app's own role read and write rows without owning the schema.
+   */
+  databaseMigrationUrl: string | null;
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
@@ -139,6 +144,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
     databaseUrl: databaseUrl(env, 'DATABASE_URL'),
+    databaseMigrationUrl: databaseUrl(env, 'DATABASE_MIGRATION_URL'),
     dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
