@@ -88,8 +88,11 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
 
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  // Off by default in production (SWAGGER_ENABLED): the document maps every route for anyone.
+  if (config.swaggerEnabled) {
+    const document = buildOpenApiDocument(app);
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+  }
 
   if (!options.preview) await app.init();
   return app;

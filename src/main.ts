@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       tokenFile = await writeAdminTokenFile(resolved.dataDir, token);
       log.log({ msg: `admin sign-in token (sub "admin", valid 30 days) written to ${tokenFile}`, admin_token_file: tokenFile });
     }
-    log.log({ msg: `model-ab listening on ${url} (Swagger UI: ${url}/docs)`, url });
+    log.log({ msg: `model-ab listening on ${url}${resolved.swaggerEnabled ? ` (Swagger UI: ${url}/docs)` : ''}`, url });
     if (tokenFile && process.stderr.isTTY) {
       process.stderr.write(`\n  model-ab is running at ${url}\n  Swagger UI:  ${url}/docs\n  Admin token: ${token}\n\n`);
     }

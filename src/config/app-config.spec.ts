@@ -60,9 +60,25 @@ describe('loadConfig', () => {
     [{ LOG_REQUESTS_SAMPLE_RATE: '2' }, 'LOG_REQUESTS_SAMPLE_RATE must be a number from 0 to 1, got "2"'],
     [{ SEED_EXAMPLE_MODELS: 'maybe' }, 'SEED_EXAMPLE_MODELS must be true or false, got "maybe"'],
     [{ METRICS_FLUSH_MS: '1' }, 'METRICS_FLUSH_MS must be between 10 and 3600000, got 1'],
+    [{ METRICS_TOKEN: 'short' }, 'METRICS_TOKEN must be at least 16 characters long, without spaces'],
+    [{ SWAGGER_ENABLED: 'sometimes' }, 'SWAGGER_ENABLED must be true or false, got "sometimes"'],
+    [{ FEEDBACK_PER_USER_PER_HOUR: '-1' }, 'FEEDBACK_PER_USER_PER_HOUR must be between 0 and 1000000, got -1'],
   ])('rejects %j with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);
+  });
+
+  it('serves Swagger outside production only, unless SWAGGER_ENABLED says otherwise; /metrics is public unless METRICS_TOKEN is set', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 's'.repeat(40) };
+    expect(loadConfig({}).swaggerEnabled).toBe(true);
+    expect(loadConfig(production).swaggerEnabled).toBe(false);
+    expect(loadConfig({ ...production, SWAGGER_ENABLED: 'true' }).swaggerEnabled).toBe(true);
+    expect(loadConfig({ SWAGGER_ENABLED: 'false' }).swaggerEnabled).toBe(false);
+    expect(loadConfig({}).metricsToken).toBeNull();
+    expect(loadConfig({ METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
+    expect(loadConfig({})).toMatchObject({ feedbackPerUserPerHour: 60, prometheusCustomMetricsPerTest: 20, databaseMigrationUrl: null });
+    expect(loadConfig({ DATABASE_MIGRATION_URL: 'postgres://owner:pw@db/x' }).databaseMigrationUrl).toBe('postgres://owner:pw@db/x');
+    expect(() => loadConfig({ DATABASE_MIGRATION_URL: 'mysql://x' })).toThrow('DATABASE_MIGRATION_URL must use the postgres:// scheme');
   });
 });
 

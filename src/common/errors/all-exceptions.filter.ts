@@ -24,6 +24,12 @@ export function sendError(exception: unknown, request: FastifyRequest | undefine
     logger.warn(`${where} → 503 ${body.code}: ${exception instanceof Error ? exception.message : String(exception)}`);
   }
   if (reply.sent) return;
-  if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', '60');
+  if (status === 429 && !reply.getHeader('retry-after')) reply.header('retry-after', String(retryAfterOf(body.details) ?? 60));
   void reply.status(status).type('application/json; charset=utf-8').send(body);
+}
+
+/** A 429's own wait (`details.retry_after_seconds`), when it gives one. */
+function retryAfterOf(details: unknown): number | undefined {
+  const seconds = (details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  return typeof seconds === 'number' && Number.isInteger(seconds) && seconds > 0 ? seconds : undefined;
 }

@@ -31,7 +31,7 @@ class FakeDatabase {
 function build(database: FakeDatabase): { cache: ActiveTestsCache; emit: (change: Change) => void } {
   let listener: ((change: Change) => void) | null = null;
   const feed = { subscribe: (l: (change: Change) => void) => ((listener = l), () => (listener = null)) } as unknown as ChangeFeed;
-  const registry = { getProductionVersion: async () => ({ version: 'v1' }) } as unknown as ModelRegistryService;
+  const registry = { getProductionVersion: async () => ({ version: 'v1' }), isRegisteredModelType: async (name: string) => name === 'mt' } as unknown as ModelRegistryService;
   const cache = new ActiveTestsCache(database as unknown as DataSource, registry, feed, { assignmentCacheRefreshMs: 3_600_000 } as AppConfig);
   cache.onModuleInit();
   return { cache, emit: (change) => listener?.(change) };
@@ -47,6 +47,17 @@ describe('ActiveTestsCache', () => {
     expect(first).toBe(second);
     expect(cache.peek('mt')?.test?.status).toBe('active');
     expect(db.reads).toBe(1);
+    cache.onModuleDestroy();
+  });
+
+  it('a model type the registry does not know routes nowhere and is neither read nor cached', async () => {
+    const db = new FakeDatabase();
+    const { cache } = build(db);
+    for (const name of ['junk_1', 'junk_2', 'Not A Type']) expect(await cache.get(name)).toEqual({ modelType: name, test: null, production: null });
+    expect(db.reads).toBe(0);
+    expect(cache.cachedModelTypes).toBe(0);
+    await cache.get('mt');
+    expect(cache.cachedModelTypes).toBe(1);
     cache.onModuleDestroy();
   });
 

@@ -11,8 +11,6 @@ import { trafficSplitProblems } from './traffic-split.js';
 
 /** Per running test, the sticky-assignment cache holds up to 2 × this many users (~100 B each). */
 export const ASSIGNED_USERS_PER_GENERATION = 250_000;
-/** Model types without a test or production version are cached only while there are fewer than this many types. */
-const MAX_CACHED_MODEL_TYPES = 1000;
 
 /** The ChangeFeed topic of A/B test changes; the key is the model type. */
 export const AB_TESTS_TOPIC = 'ab_tests';
@@ -83,8 +81,23 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
   get(modelType: string): Promise<ModelTypeRouting> {
     const cached = this.peek(modelType);
     if (cached) return Promise.resolve(cached);
-    // Not a model type name: nothing can route for it, and it must not grow the cache.
-    if (!MODEL_TYPE_PATTERN.test(modelType)) return Promise.resolve({ modelType, test: null, production: null });
+    return this.loadRegistered(modelType);
+  }
+
+  /** Model types in the cache (registered ones only). */
+  get cachedModelTypes(): number {
+    return this.slots.size;
+  }
+
+  /**
+   * Only registered model types get a slot (which every refresh re-reads): a name the registry
+   * does not know routes nowhere and is answered from its cached list, so made-up names grow
+   * nothing and cost the database nothing per name.
+   */
+  private async loadRegistered(modelType: string): Promise<ModelTypeRouting> {
+    if (!MODEL_TYPE_PATTERN.test(modelType) || !(await this.registry.isRegisteredModelType(modelType))) {
+      return { modelType, test: null, production: null };
+    }
     return this.load(modelType);
   }
 
@@ -139,7 +152,6 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
     slot.routing = routing;
     slot.fresh = true;
     slot.loading = null;
-    if (!routing.test && !routing.production && this.slots.size > MAX_CACHED_MODEL_TYPES) this.slots.delete(modelType);
   }
 
   private async read(modelType: string, previous: RunningTest | null): Promise<ModelTypeRouting> {

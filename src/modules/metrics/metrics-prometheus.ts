@@ -1,9 +1,13 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
+import { AppConfig } from '../../config/app-config.js';
 import type { AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
 import { LATENCY_METRIC, REQUESTS_METRIC } from './metric-deltas.js';
 import { SketchHistogram } from './prometheus-histogram.js';
+
+/** The `metric` label of custom values whose name is over the per-test cap. */
+export const OTHER_METRIC_LABEL = '_other';
 
 /** Upper bounds of the latency histogram, in milliseconds. */
 export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -12,6 +16,8 @@ export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2
  * Prometheus view of what this instance wrote (in-process flushes and ingested batches), updated
  * from the written rows after each commit rather than per call, so recording stays cheap. Its own
  * Registry (not prom-client's global one), so several apps in one process (tests) do not collide.
+ * Label values are bounded: A/B test ids (created by admins), variants a/b and, per test, a capped
+ * number of custom metric names.
  */
 @Injectable()
 export class MetricsPrometheus implements OnModuleDestroy {
@@ -21,8 +27,12 @@ export class MetricsPrometheus implements OnModuleDestroy {
   private readonly custom: Counter<'ab_test_id' | 'variant' | 'metric'>;
   private readonly latency: SketchHistogram;
   private readonly unsubscribe: () => void;
+  /** Per A/B test, the custom metric names that have their own series. */
+  private readonly customNames = new Map<string, Set<string>>();
+  private readonly customNamesPerTest: number;
 
-  constructor(store: AggregateStore) {
+  constructor(store: AggregateStore, config: AppConfig) {
+    this.customNamesPerTest = config.prometheusCustomMetricsPerTest;
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.requests = new Counter({ name: 'model_ab_requests_total', help: 'Requests recorded per A/B test and variant', labelNames: ['ab_test_id', 'variant'], registers });
@@ -62,8 +72,25 @@ export class MetricsPrometheus implements OnModuleDestroy {
       } else if (row.metric === LATENCY_METRIC) {
         if (row.sketch) this.latency.addSketch(labels, row.sketch, row.sum);
       } else {
-        this.custom.inc({ ...labels, metric: row.metric }, row.count);
+        this.custom.inc({ ...labels, metric: this.customLabel(row.testId, row.metric) }, row.count);
       }
     }
+  }
+
+  /**
+   * Custom metric names come from service tokens and each one is a series kept for the life of
+   * the process: the first PROMETHEUS_CUSTOM_METRICS_PER_TEST names of a test get their own, later
+   * ones are counted together as `_other` (nothing is lost; the database keeps every name).
+   */
+  private customLabel(testId: string, metric: string): string {
+    let names = this.customNames.get(testId);
+    if (!names) {
+      names = new Set();
+      this.customNames.set(testId, names);
+    }
+    if (names.has(metric)) return metric;
+    if (names.size >= this.customNamesPerTest) return OTHER_METRIC_LABEL;
+    names.add(metric);
+    return metric;
   }
 }

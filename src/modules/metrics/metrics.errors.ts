@@ -7,6 +7,10 @@ export class MetricsError extends DomainError {
     return new MetricsError('METRIC_EVENT_INVALID', 'invalid', `events[${index}]: ${problem}`, { index });
   }
 
+  static metricsTokenRequired(): MetricsError {
+    return new MetricsError('METRICS_TOKEN_REQUIRED', 'unauthenticated', 'GET /metrics needs the METRICS_TOKEN this server is configured with, as a bearer token');
+  }
+
   static invalidBatch(problem: string): MetricsError {
     return new MetricsError('METRIC_EVENT_INVALID', 'invalid', problem);
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ChangeFeed } from '../../database/change-feed.service.js';
@@ -95,6 +95,9 @@ export interface Page<T> {
 /** The topic on the change feed when a model type's versions or stages change (key: the model type). */
 export const MODEL_VERSIONS_TOPIC = 'model_versions';
 
+/** A name missing from the cached list of registered model types is looked up again at most this often. */
+export const MODEL_TYPE_RECHECK_MS = 1000;
+
 const UNIQUE_VIOLATION = '23505';
 
 function uniqueViolation(error: unknown): string | null {
@@ -129,12 +132,31 @@ export function toModelVersionRecord(entity: ModelVersionEntity): ModelVersionRe
  * announced on the change feed (topic `model_versions`, key = model type) at commit.
  */
 @Injectable()
-export class ModelRegistryService {
+export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
+  /** Names of the registered model types (they are never deleted, so a name once seen stays true). */
+  private registered: Set<string> | null = null;
+  private registeredReadAt = -Infinity;
+  /** Set by a change-feed notice about a name not in the list: the next miss re-reads at once. */
+  private registeredStale = false;
+  private readingRegistered: Promise<Set<string>> | null = null;
+  private unsubscribe: (() => void) | null = null;
+
   constructor(
     private readonly dataSource: DataSource,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly changes: ChangeFeed,
   ) {}
+
+  onModuleInit(): void {
+    this.unsubscribe = this.changes.subscribe((change) => {
+      const unseen = change.topic === MODEL_VERSIONS_TOPIC && change.key !== undefined && !this.registered?.has(change.key);
+      if (change.topic === '*' || unseen) this.registeredStale = true;
+    });
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe?.();
+  }
 
   // ---- model types -------------------------------------------------------------------------
 
@@ -146,6 +168,9 @@ export class ModelRegistryService {
     try {
       // insert, not save: save() would silently update an existing model type of the same name.
       await repository.insert({ name: input.name, task: input.task, description: input.description ?? null, labels: input.labels ?? [] });
+      this.registered?.add(input.name);
+      // Other instances learn the name at once instead of after their next re-read.
+      await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: input.name });
       return { ...this.toModelTypeFields(await repository.findOneByOrFail({ name: input.name })), productionVersion: null };
     } catch (error) {
       if (uniqueViolation(error) !== null) throw new DuplicateModelTypeError(input.name);
@@ -165,6 +190,33 @@ export class ModelRegistryService {
 
   async modelTypeExists(modelType: string): Promise<boolean> {
     return this.dataSource.getRepository(ModelEntity).existsBy({ name: modelType });
+  }
+
+  /**
+   * Whether `name` is a registered model type, from a cached list of names: a hit costs a Set
+   * lookup, and a miss re-reads the list at most once per MODEL_TYPE_RECHECK_MS (at once after a
+   * change-feed notice names an unknown type), so callers that send made-up names — every user
+   * token can — cost the database one small query a second at most, however many names they try.
+   */
+  async isRegisteredModelType(name: string): Promise<boolean> {
+    if (this.registered?.has(name)) return true;
+    if (this.registered && !this.registeredStale && performance.now() - this.registeredReadAt < MODEL_TYPE_RECHECK_MS) return false;
+    return (await this.readRegisteredModelTypes()).has(name);
+  }
+
+  private readRegisteredModelTypes(): Promise<Set<string>> {
+    this.readingRegistered ??= (async () => {
+      const started = performance.now();
+      this.registeredStale = false;
+      const rows = await this.dataSource.getRepository(ModelEntity).find({ select: { name: true } });
+      const names = new Set(rows.map((row) => row.name));
+      this.registered = names;
+      this.registeredReadAt = started;
+      return names;
+    })().finally(() => {
+      this.readingRegistered = null;
+    });
+    return this.readingRegistered;
   }
 
   /** Throws MODEL_TYPE_NOT_FOUND; lets an upload be refused before its body is read. */

@@ -2,13 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import type { AuthUser } from '../../auth/roles.js';
+import { AppConfig } from '../../config/app-config.js';
 import { AbTestsService } from '../ab-tests/ab-tests.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isPrivileged, isUuid } from './acting-user.js';
 import { PredictionEntity } from './prediction.entity.js';
-import { FeedbackAlreadyGivenError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
+import { FeedbackAllowance } from './feedback-allowance.js';
+import { FeedbackAlreadyGivenError, FeedbackRateLimitedError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
 
 /** The custom metric feedback feeds; a test declares `min_improvement` on it. */
 export const ACCURACY_METRIC = 'accuracy';
@@ -24,19 +26,35 @@ export interface FeedbackResult {
   recordedMetric: boolean;
 }
 
-/** Ground truth from users → the `accuracy` metric of the variant that made the prediction. */
+const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * Ground truth from users → the `accuracy` metric of the variant that made the prediction. A user
+ * token gives feedback once per prediction, on its own predictions only, and at most
+ * FEEDBACK_PER_USER_PER_HOUR times an hour, so one user cannot steer a test's accuracy.
+ */
 @Injectable()
 export class FeedbackService {
+  private readonly allowance: FeedbackAllowance;
+
   constructor(
     @InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>,
     private readonly runtime: ModelRuntimeService,
     private readonly metrics: MetricsService,
     private readonly abTests: AbTestsService,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.allowance = new FeedbackAllowance(config.feedbackPerUserPerHour, HOUR_MS);
+  }
 
   async giveFeedback(caller: AuthUser, predictionId: string, input: FeedbackInput): Promise<FeedbackResult> {
     if ((input.correct === undefined) === (input.label === undefined)) {
       throw new InvalidFeedbackError('Give exactly one of `correct` (true or false) and `label` (the true label)');
+    }
+    // Service and admin tokens report for many users; the cap is on what one user token can do.
+    if (!isPrivileged(caller)) {
+      const retryAfter = this.allowance.take(caller.sub);
+      if (retryAfter !== null) throw new FeedbackRateLimitedError(this.allowance.limit, retryAfter);
     }
     // Someone else's prediction is "not found": its existence is not the caller's business.
     const prediction = isUuid(predictionId) ? await this.predictions.findOneBy({ id: predictionId }) : null;

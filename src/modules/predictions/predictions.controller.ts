@@ -8,6 +8,7 @@ import {
   ApiParam,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
 import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
@@ -31,7 +32,8 @@ export class PredictionsController {
       '(`safety.prediction_id`, `intent_prediction_id`). Body: exactly one of `{"correct": true|false}` or ' +
       "`{\"label\": \"<true label>\"}`. When the prediction was made inside an A/B test, records the custom metric " +
       '`accuracy` (1 or 0) for the variant that made it, which `/ab-tests/{id}/results` compares as `custom:accuracy`. ' +
-      "Allowed for the prediction's user and for service or admin tokens; feedback is accepted once.",
+      "Allowed for the prediction's user and for service or admin tokens; feedback is accepted once, and a user token " +
+      'gives at most FEEDBACK_PER_USER_PER_HOUR feedbacks an hour (default 60).',
   })
   @ApiParam({ name: 'prediction_id', format: 'uuid', example: '0b6f6a1e-4a43-4d8e-a3a5-4f6f2f0b9d11' })
   @ApiOkResponse({ type: FeedbackResponse })
@@ -41,6 +43,7 @@ export class PredictionsController {
   })
   @ApiNotFoundResponse({ type: ErrorBody, description: "PREDICTION_NOT_FOUND: no such prediction, or another user's" })
   @ApiConflictResponse({ type: ErrorBody, description: 'FEEDBACK_ALREADY_GIVEN: this prediction already has feedback' })
+  @ApiTooManyRequestsResponse({ type: ErrorBody, description: 'FEEDBACK_RATE_LIMITED: this user token gave FEEDBACK_PER_USER_PER_HOUR feedbacks in the last hour (Retry-After says when to retry)' })
   @ApiServiceUnavailableResponse({ type: ErrorBody, description: "MODEL_UNAVAILABLE: the model's labels could not be read to check `label`" })
   async giveFeedback(
     @CurrentUser() caller: AuthUser,

@@ -33,3 +33,12 @@ export class NoServingVersionError extends DomainError {
     });
   }
 }
+
+export class FeedbackRateLimitedError extends DomainError {
+  constructor(perHour: number, retryAfterSeconds: number) {
+    super('FEEDBACK_RATE_LIMITED', 'rate_limited', `At most ${perHour} feedbacks per hour per user; retry in ${retryAfterSeconds} s`, {
+      limit_per_hour: perHour,
+      retry_after_seconds: retryAfterSeconds,
+    });
+  }
+}

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { createFeaturizer, parseFeaturizerConfig, type FeaturizerConfig } from './featurizer.js';
+import { findOnnxGraphProblem } from './onnx-graph-check.js';
 
 /** Held-out evaluation recorded by the training run (informational; never used at inference). */
 export interface ModelMetrics {
@@ -222,6 +223,10 @@ export async function loadOnnxClassifier(bytes: Uint8Array, rawMetadata: ModelMe
   if (!(bytes instanceof Uint8Array) || bytes.byteLength === 0) {
     throw new Error('ONNX artifact is empty');
   }
+  // Before onnxruntime sees the bytes: it would read external-data tensors from files under the
+  // working directory, and nothing else bounds what one run of an arbitrary graph costs.
+  const problem = findOnnxGraphProblem(bytes, { inputWidth: metadata.featurizer.dimension });
+  if (problem) throw new Error(`ONNX artifact could not be loaded: ${problem}`);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, SESSION_OPTIONS);
