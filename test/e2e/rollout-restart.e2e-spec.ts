@@ -103,7 +103,7 @@ describe('a rollout across instances, kill -9 and a restart', () => {
       await until('step 3 on the surviving instance', async () => (await rollout(id)).current_step >= 3);
       live.delete(second);
       second.child.kill('SIGTERM');
-      expect(await second.exited).toBe(0);
+      expect(await second.exited, second.output().slice(-4000)).toBe(0);
       const stalled = await rollout(id);
       await sleep(1500);
       expect(await rollout(id)).toEqual(stalled); // nobody runs: nothing moves
@@ -116,7 +116,7 @@ describe('a rollout across instances, kill -9 and a restart', () => {
       await traffic;
       live.delete(restarted);
       restarted.child.kill('SIGTERM');
-      expect(await restarted.exited).toBe(0);
+      expect(await restarted.exited, restarted.output().slice(-4000)).toBe(0);
 
       const { rows: events } = await client.query(`SELECT action, after FROM ab_test_events WHERE ab_test_id = $1 AND actor = 'rollout' ORDER BY id`, [id]);
       expect(events.map((e: { action: string }) => e.action)).toEqual(['traffic_split_changed', 'traffic_split_changed', 'traffic_split_changed', 'traffic_split_changed']);
