@@ -79,6 +79,12 @@ describe('a rollout across instances, kill -9 and a restart', () => {
 
     // Traffic: a batch of healthy requests for both variants every 100 ms, to whichever instances live.
     const live = new Set<ServerProcess>([first, second]);
+    /* Requests in flight per instance: a graceful stop waits for them, and for the kept-alive connection they leave open. */
+    const inFlight = new Map<ServerProcess, Set<Promise<unknown>>>();
+    const drain = async (server: ServerProcess) => {
+      live.delete(server);
+      await Promise.all([...(inFlight.get(server) ?? [])]);
+    };
     let sending = true;
     const batch = JSON.stringify({ events: [...Array.from({ length: 5 }, () => ({ variant: 'a', latency_ms: 3 })), ...Array.from({ length: 5 }, () => ({ variant: 'b', latency_ms: 3 }))] });
     const traffic = (async () => {
@@ -86,9 +92,15 @@ describe('a rollout across instances, kill -9 and a restart', () => {
         const targets = [...live];
         const target = targets[n % Math.max(1, targets.length)];
         if (target) {
-          await fetch(`${target.url}/api/v1/ab-tests/${id}/metrics`, { method: 'POST', headers: { authorization: `Bearer ${tokens.service}`, 'content-type': 'application/json' }, body: batch }).catch(
-            () => undefined,
-          );
+          const request = fetch(`${target.url}/api/v1/ab-tests/${id}/metrics`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${tokens.service}`, 'content-type': 'application/json', connection: 'close' },
+            body: batch,
+          }).then((response) => response.arrayBuffer(), () => undefined);
+          const pending = inFlight.get(target) ?? new Set<Promise<unknown>>();
+          inFlight.set(target, pending.add(request));
+          await request;
+          pending.delete(request);
         }
         await sleep(100);
       }
@@ -101,7 +113,7 @@ describe('a rollout across instances, kill -9 and a restart', () => {
       expect(await first.exited).toBe('SIGKILL');
 
       await until('step 3 on the surviving instance', async () => (await rollout(id)).current_step >= 3);
-      live.delete(second);
+      await drain(second);
       second.child.kill('SIGTERM');
       expect(await second.exited, second.output().slice(-4000)).toBe(0);
       const stalled = await rollout(id);
