@@ -117,14 +117,13 @@ export class CreateAbTestDto {
 
   @ApiPropertyOptional({
     enum: AB_TEST_MODES,
-    default: 'ab',
-    description: '`ab`: users are split between a and b. `shadow`: everyone is served a; b runs on a sampled share of the same inputs after the response, never served.',
+    description: 'Default `ab`. `ab`: users are split between a and b. `shadow`: everyone is served a; b runs on a sampled share of the same inputs after the response, never served.',
   })
   @IsOptional()
   @IsIn(AB_TEST_MODES)
   mode?: AbTestMode;
 
-  @ApiPropertyOptional({ example: 1, exclusiveMinimum: true, minimum: 0, maximum: 1, default: 1, description: 'Shadow tests only: the share of requests b also runs on' })
+  @ApiPropertyOptional({ example: 1, exclusiveMinimum: true, minimum: 0, maximum: 1, description: 'Shadow tests only: the share of requests b also runs on (default 1)' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(Number.MIN_VALUE, { message: 'shadow_sample_rate must be greater than 0' })

@@ -22,14 +22,14 @@ export class RolloutDto {
   @Max(1, { each: true, message: 'each step must be at most 1' })
   steps: number[];
 
-  @ApiPropertyOptional({ example: 3600, minimum: 0, maximum: 31_536_000, default: DEFAULT_STEP_MIN_SECONDS, description: 'How long each step lasts at least' })
+  @ApiPropertyOptional({ example: 3600, minimum: 0, maximum: 31_536_000, description: `How long each step lasts at least (default ${DEFAULT_STEP_MIN_SECONDS})` })
   @IsOptional()
   @IsInt()
   @Min(0)
   @Max(31_536_000)
   step_min_seconds?: number;
 
-  @ApiPropertyOptional({ example: 1000, minimum: 0, maximum: 1_000_000_000, default: DEFAULT_STEP_MIN_REQUESTS, description: 'Requests each variant needs within a step before the next' })
+  @ApiPropertyOptional({ example: 1000, minimum: 0, maximum: 1_000_000_000, description: `Requests each variant needs within a step before the next (default ${DEFAULT_STEP_MIN_REQUESTS})` })
   @IsOptional()
   @IsInt()
   @Min(0)
@@ -38,8 +38,7 @@ export class RolloutDto {
 
   @ApiPropertyOptional({
     example: true,
-    default: false,
-    description: 'After the last step: complete with winner b and promote it on `ship_b`, complete without promoting on `keep_a` or `no_difference`',
+    description: 'Default false. After the last step: complete with winner b and promote it on `ship_b`, complete without promoting on `keep_a` or `no_difference`',
   })
   @IsOptional()
   @IsBoolean()

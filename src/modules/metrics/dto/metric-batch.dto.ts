@@ -74,7 +74,7 @@ export class ComparisonEventDto {
   @ApiPropertyOptional({ minimum: 0, example: 0.61, description: "b's inference latency in ms; required unless error_b is true" })
   latency_ms_b?: number;
 
-  @ApiPropertyOptional({ example: false, default: false, description: 'b failed on this input (counted in errors_b; label_b and latency_ms_b may be omitted)' })
+  @ApiPropertyOptional({ example: false, description: 'b failed on this input (default false; counted in errors_b; label_b and latency_ms_b may be omitted)' })
   error_b?: boolean;
 
   @ApiPropertyOptional({ example: 0.97, description: "a's score for its label (kept with a disagreement)" })
