@@ -154,7 +154,7 @@ describe('A/B test metrics over HTTP', () => {
       const first = await post(testId, { events: events.slice(0, half) }).expect(200);
       const second = await post(testId, { events: events.slice(half) }).expect(200);
       const requests = (list: MetricEvent[]) => list.filter((e) => e.metric === undefined).length;
-      expect(first.body).toEqual({ accepted: half, requests: requests(events.slice(0, half)), custom: half - requests(events.slice(0, half)) });
+      expect(first.body).toEqual({ accepted: half, requests: requests(events.slice(0, half)), custom: half - requests(events.slice(0, half)), comparisons: 0 });
       expect(second.body.accepted).toBe(events.length - half);
       expect(first.body.requests + second.body.requests).toBe(LATENCY_A.length + LATENCY_B.length);
     });
@@ -327,7 +327,7 @@ describe('A/B test metrics over HTTP', () => {
       expect(await storedRows(testId)).toBe(0);
       // The largest batch is accepted.
       const largest = await post(testId, { events: tooMany.slice(0, 10_000) }).expect(200);
-      expect(largest.body).toEqual({ accepted: 10_000, requests: 10_000, custom: 0 });
+      expect(largest.body).toEqual({ accepted: 10_000, comparisons: 0, requests: 10_000, custom: 0 });
     });
 
     it('an unknown test → 404; a test id that is not a UUID → 400', async () => {
