@@ -2,6 +2,7 @@ import path from 'node:path';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type DatabasePoolMode = 'session' | 'transaction';
 
 /**
  * The whole typed configuration. Built once from the environment by `loadConfig`; this is the
@@ -11,8 +12,18 @@ export class AppConfig {
   nodeEnv: NodeEnv;
   port: number;
   host: string;
-  /** External PostgreSQL; null means "start the embedded one". */
+  /** External PostgreSQL; null means "start the embedded one". May point at a pooler (see databasePoolMode). */
   databaseUrl: string | null;
+  /**
+   * A direct (session) connection to the same database for what a transaction pooler cannot carry:
+   * LISTEN/NOTIFY, migrations and session advisory locks. null: the same as databaseUrl.
+   */
+  databaseDirectUrl: string | null;
+  /**
+   * `transaction`: databaseUrl is a pooler in transaction pooling (PgBouncer): no named prepared
+   * statements are sent through it. `session`: a direct connection (or session pooling).
+   */
+  databasePoolMode: DatabasePoolMode;
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
@@ -30,6 +41,14 @@ export class AppConfig {
   corsOrigins: string[];
   /** Register the shipped example models on a first start with an empty registry. */
   seedExampleModels: boolean;
+  /** Minute-level metric rows older than this are deleted (hour and day roll-ups stay); 0 = keep. */
+  metricsMinuteRetentionDays: number;
+  /** Predictions older than this are deleted; 0 = keep. */
+  predictionRetentionDays: number;
+  /** Conversation messages older than this are deleted (and conversations left empty); 0 = keep. */
+  messageRetentionDays: number;
+  /** How often an instance offers to run the retention job (one instance runs it at a time). */
+  retentionIntervalMs: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -109,6 +128,13 @@ function databaseUrl(env: Env, name: string): string | null {
 
 const MB = 1024 * 1024;
 
+/** The connection for LISTEN/NOTIFY, migrations and advisory locks: DATABASE_DIRECT_URL, else DATABASE_URL. */
+export function directDatabaseUrl(config: Pick<AppConfig, 'databaseUrl' | 'databaseDirectUrl'>): string {
+  const url = config.databaseDirectUrl ?? config.databaseUrl;
+  if (!url) throw new Error('the database URL must be resolved before a direct connection is opened');
+  return url;
+}
+
 /** Reads and validates the environment. Throws ConfigError on the first bad value. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -122,11 +148,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const host = read(env, 'HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   const corsRaw = read(env, 'CORS_ORIGINS');
+  const url = databaseUrl(env, 'DATABASE_URL');
+  const directUrl = databaseUrl(env, 'DATABASE_DIRECT_URL');
+  if (directUrl !== null && url === null) {
+    throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL (the pooled connection) to be set too');
+  }
+  const behindPooler = directUrl !== null && directUrl !== url;
   return new AppConfig({
     nodeEnv,
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
-    databaseUrl: databaseUrl(env, 'DATABASE_URL'),
+    databaseUrl: url,
+    databaseDirectUrl: directUrl,
+    databasePoolMode: oneOf(env, 'DATABASE_POOL_MODE', ['session', 'transaction'] as const, behindPooler ? 'transaction' : 'session'),
     dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
@@ -142,5 +176,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rateLimitServiceWritesPerMinute: integer(env, 'RATE_LIMIT_SERVICE_WRITES_PER_MINUTE', 600_000, 0, 100_000_000),
     corsOrigins: corsRaw ? corsRaw.split(',').map((origin) => origin.trim()).filter(Boolean) : [],
     seedExampleModels: boolean(env, 'SEED_EXAMPLE_MODELS', true),
+    metricsMinuteRetentionDays: integer(env, 'METRICS_MINUTE_RETENTION_DAYS', 30, 0, 36_500),
+    predictionRetentionDays: integer(env, 'PREDICTION_RETENTION_DAYS', 90, 0, 36_500),
+    messageRetentionDays: integer(env, 'MESSAGE_RETENTION_DAYS', 90, 0, 36_500),
+    retentionIntervalMs: integer(env, 'RETENTION_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
   });
 }

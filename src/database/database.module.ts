@@ -1,10 +1,14 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
+import { DataSource, type DataSourceOptions, type Migration } from 'typeorm';
+import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrationsLocked } from './run-migrations.js';
 import { ChangeFeed } from './change-feed.service.js';
+
+function logApplied(applied: Migration[]): void {
+  if (applied.length > 0) new Logger('Database').log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+}
 
 /** The DataSource (migrated at start) and the cross-instance change feed, for every module. */
 @Global()
@@ -17,15 +21,34 @@ import { ChangeFeed } from './change-feed.service.js';
       useFactory: (config: AppConfig) => {
         if (!config.databaseUrl) throw new Error('the database URL must be resolved before the app module is created');
         // Nest's default is 9 retries 3 s apart; a database that is not there at start should say so quickly.
-        return { ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }), retryAttempts: 2, retryDelay: 1000 };
+        return {
+          ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, poolMode: config.databasePoolMode }),
+          retryAttempts: 2,
+          retryDelay: 1000,
+          // Read by the factory below (not a TypeORM option).
+          directUrl: directDatabaseUrl(config),
+        };
       },
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        const applied = await runMigrationsLocked(dataSource);
-        if (applied.length > 0) {
-          new Logger('Database').log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
+        const { directUrl, ...rest } = options as typeof options & { directUrl: string };
+        const pooled = rest as DataSourceOptions & { url: string };
+        // Migrations hold a session advisory lock: behind a transaction pooler its lock and unlock
+        // could land on different server connections, so they run on a direct connection.
+        let applied: Migration[];
+        if (directUrl === pooled.url) {
+          const dataSource = await new DataSource(pooled).initialize();
+          applied = await runMigrationsLocked(dataSource);
+          logApplied(applied);
+          return dataSource;
         }
-        return dataSource;
+        const direct = await new DataSource({ ...pooled, url: directUrl, poolSize: 2, applicationName: 'model-ab-migrate', extra: { ...pooled.extra, Client: undefined } } as DataSourceOptions).initialize();
+        try {
+          applied = await runMigrationsLocked(direct);
+        } finally {
+          await direct.destroy();
+        }
+        logApplied(applied);
+        return new DataSource(pooled).initialize();
       },
     }),
   ],
