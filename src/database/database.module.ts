@@ -5,16 +5,22 @@ import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrationsLocked } from './run-migrations.js';
 import { ChangeFeed } from './change-feed.service.js';
+import { AdvisoryLocks } from './advisory-locks.js';
+import { RetentionJob } from './retention-job.js';
 
 function logApplied(applied: Migration[]): void {
   if (applied.length > 0) new Logger('Database').log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
 }
 
-/** The DataSource (migrated at start) and the cross-instance change feed, for every module. */
+/**
+ * The DataSource (migrated at start), the cross-instance change feed, advisory locks on the direct
+ * connection and the retention job (tasks registered by the modules that own the tables), for
+ * every module.
+ */
 @Global()
 @Module({
-  providers: [ChangeFeed],
-  exports: [ChangeFeed],
+  providers: [ChangeFeed, AdvisoryLocks, RetentionJob],
+  exports: [ChangeFeed, AdvisoryLocks, RetentionJob],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
 import { PostgresArtifactStore } from './postgres-artifact-store.js';
+import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
 import { ModelRegistryService } from './model-registry.service.js';
 import { ModelVersionsController } from './model-versions.controller.js';
@@ -47,6 +48,7 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
     ModelRegistryService,
     ModelRuntimeService,
     ExampleModelsSeeder,
+    ArtifactRetention,
   ],
   exports: [ModelRegistryService, ModelRuntimeService],
 })

@@ -7,6 +7,7 @@ import { FeedbackService } from './feedback.service.js';
 import { PhaseTimings, phaseTimings } from './phase-timings.js';
 import { PredictionEntity } from './prediction.entity.js';
 import { PredictionStore } from './prediction-store.js';
+import { PredictionRetention } from './prediction-retention.js';
 import { PredictionsController } from './predictions.controller.js';
 
 /**
@@ -16,7 +17,7 @@ import { PredictionsController } from './predictions.controller.js';
 @Module({
   imports: [TypeOrmModule.forFeature([PredictionEntity]), AbTestsModule, ModelRegistryModule, MetricsModule],
   controllers: [PredictionsController],
-  providers: [PredictionStore, FeedbackService, { provide: PhaseTimings, useFactory: phaseTimings }],
+  providers: [PredictionStore, FeedbackService, PredictionRetention, { provide: PhaseTimings, useFactory: phaseTimings }],
   exports: [PredictionStore, PhaseTimings],
 })
 export class PredictionsModule {}
