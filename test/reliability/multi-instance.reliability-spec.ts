@@ -25,7 +25,7 @@ describe('three instances, one killed under load', () => {
   const dataDirs = ['a', 'b', 'c'].map((name) => path.join(inject('testTmpDir'), `multi-${name}-${randomBytes(4).toString('hex')}`));
   let database: { url: string; drop: () => Promise<void> };
   let client: pg.Client;
-  let instances: ServerProcess[] = [];
+  const instances: ServerProcess[] = [];
   let safetyTest: string;
   let metricsTest: string;
 
