@@ -74,9 +74,10 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationBootstrap(): void {
-    // A first run soon after start (spread across instances), then every interval.
+    // The first run at a random point of the first interval (instances started together do not
+    // all ask at once; the lock and maintenance_runs settle who runs), then every interval.
     const interval = this.config.retentionIntervalMs;
-    const first = Math.min(interval, 30_000) * (0.5 + Math.random() / 2);
+    const first = interval * (0.1 + 0.9 * Math.random());
     const tick = () => {
       this.runNow().catch((error: unknown) => this.logger.warn(`retention run failed (retried next interval): ${describe(error)}`));
     };
