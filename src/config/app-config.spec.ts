@@ -9,6 +9,12 @@ describe('loadConfig', () => {
       port: 3000,
       host: '127.0.0.1',
       databaseUrl: null,
+      databaseDirectUrl: null,
+      databasePoolMode: 'session',
+      metricsMinuteRetentionDays: 30,
+      predictionRetentionDays: 90,
+      messageRetentionDays: 90,
+      retentionIntervalMs: 3_600_000,
       dataDir: '/srv/app/data',
       jwtSecret: null,
       logLevel: 'info',
@@ -32,6 +38,11 @@ describe('loadConfig', () => {
         LOG_REQUESTS_SAMPLE_RATE: '0.01',
         CORS_ORIGINS: 'https://a.example, https://b.example',
         SEED_EXAMPLE_MODELS: 'false',
+        DATABASE_DIRECT_URL: 'postgres://u:p@db-direct:5432/x',
+        METRICS_MINUTE_RETENTION_DAYS: '7',
+        PREDICTION_RETENTION_DAYS: '0',
+        MESSAGE_RETENTION_DAYS: '30',
+        RETENTION_INTERVAL_MS: '60000',
       },
       '/srv/app',
     );
@@ -45,7 +56,20 @@ describe('loadConfig', () => {
       logRequestsSampleRate: 0.01,
       corsOrigins: ['https://a.example', 'https://b.example'],
       seedExampleModels: false,
+      databaseDirectUrl: 'postgres://u:p@db-direct:5432/x',
+      // A separate direct URL means DATABASE_URL is a pooler: transaction pooling unless told otherwise.
+      databasePoolMode: 'transaction',
+      metricsMinuteRetentionDays: 7,
+      predictionRetentionDays: 0,
+      messageRetentionDays: 30,
+      retentionIntervalMs: 60_000,
     });
+  });
+
+  it('DATABASE_POOL_MODE overrides the default the URLs suggest', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@bouncer:6432/x', DATABASE_POOL_MODE: 'transaction' }).databasePoolMode).toBe('transaction');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@bouncer:6432/x', DATABASE_DIRECT_URL: 'postgres://u:p@db:5432/x', DATABASE_POOL_MODE: 'session' }).databasePoolMode).toBe('session');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@db:5432/x', DATABASE_DIRECT_URL: 'postgres://u:p@db:5432/x' }).databasePoolMode).toBe('session');
   });
 
   it.each([
@@ -55,6 +79,12 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of error, warn, info, debug, got "loud"'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must use the postgres:// scheme, got "mysql:"'],
     [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL must be a URL like postgres://user:password@host:5432/database'],
+    [{ DATABASE_DIRECT_URL: 'postgres://u:p@db:5432/x' }, 'DATABASE_DIRECT_URL needs DATABASE_URL (the pooled connection) to be set too'],
+    [{ DATABASE_URL: 'postgres://u:p@db:5432/x', DATABASE_DIRECT_URL: 'http://x' }, 'DATABASE_DIRECT_URL must use the postgres:// scheme, got "http:"'],
+    [{ DATABASE_POOL_MODE: 'statement' }, 'DATABASE_POOL_MODE must be one of session, transaction, got "statement"'],
+    [{ METRICS_MINUTE_RETENTION_DAYS: '-1' }, 'METRICS_MINUTE_RETENTION_DAYS must be between 0 and 36500, got -1'],
+    [{ PREDICTION_RETENTION_DAYS: 'soon' }, 'PREDICTION_RETENTION_DAYS must be a whole number, got "soon"'],
+    [{ RETENTION_INTERVAL_MS: '10' }, 'RETENTION_INTERVAL_MS must be between 1000 and 86400000, got 10'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET must be at least 32 characters long'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET is required when NODE_ENV=production'],
     [{ LOG_REQUESTS_SAMPLE_RATE: '2' }, 'LOG_REQUESTS_SAMPLE_RATE must be a number from 0 to 1, got "2"'],

@@ -5,6 +5,7 @@ import { parseDuration } from './duration.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+export type DatabasePoolMode = 'session' | 'transaction';
 
 /**
  * The whole typed configuration. Built once from the environment by `loadConfig`; this is the
@@ -14,13 +15,23 @@ export class AppConfig {
   nodeEnv: NodeEnv;
   port: number;
   host: string;
-  /** External PostgreSQL; null means "start the embedded one". */
+  /** External PostgreSQL; null means "start the embedded one". May point at a pooler (see databasePoolMode). */
   databaseUrl: string | null;
   /**
    * The schema owner's URL, for migrations only (at start and `npm run migration:*`); null = run
    * them on databaseUrl. Lets the app's own role read and write rows without owning the schema.
    */
   databaseMigrationUrl: string | null;
+  /**
+   * A direct (session) connection to the same database for what a transaction pooler cannot carry:
+   * LISTEN/NOTIFY, migrations and session advisory locks. null: the same as databaseUrl.
+   */
+  databaseDirectUrl: string | null;
+  /**
+   * `transaction`: databaseUrl is a pooler in transaction pooling (PgBouncer): no named prepared
+   * statements are sent through it. `session`: a direct connection (or session pooling).
+   */
+  databasePoolMode: DatabasePoolMode;
   dataDir: string;
   embeddedPgPort: number;
   dbPoolSize: number;
@@ -60,6 +71,14 @@ export class AppConfig {
   prometheusCustomMetricsPerTest: number;
   /** Feedbacks one user token may give per hour (per instance); 0 = no limit. */
   feedbackPerUserPerHour: number;
+  /** Minute-level metric rows older than this are deleted (hour and day roll-ups stay); 0 = keep. */
+  metricsMinuteRetentionDays: number;
+  /** Predictions older than this are deleted; 0 = keep. */
+  predictionRetentionDays: number;
+  /** Conversation messages older than this are deleted (and conversations left empty); 0 = keep. */
+  messageRetentionDays: number;
+  /** How often an instance offers to run the retention job (one instance runs it at a time). */
+  retentionIntervalMs: number;
 
   constructor(values: AppConfig) {
     Object.assign(this, values);
@@ -150,6 +169,13 @@ function databaseUrl(env: Env, name: string): string | null {
 
 const MB = 1024 * 1024;
 
+/** The connection for LISTEN/NOTIFY, migrations and advisory locks: DATABASE_DIRECT_URL, else DATABASE_URL. */
+export function directDatabaseUrl(config: Pick<AppConfig, 'databaseUrl' | 'databaseDirectUrl'>): string {
+  const url = config.databaseDirectUrl ?? config.databaseUrl;
+  if (!url) throw new Error('the database URL must be resolved before a direct connection is opened');
+  return url;
+}
+
 function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = read(env, name);
   if (raw === undefined) return fallback;
@@ -228,12 +254,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (metricsToken !== null && (metricsToken.length < 16 || /\s/.test(metricsToken))) {
     throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters long, without spaces');
   }
+  const url = databaseUrl(env, 'DATABASE_URL');
+  const directUrl = databaseUrl(env, 'DATABASE_DIRECT_URL');
+  if (directUrl !== null && url === null) {
+    throw new ConfigError('DATABASE_DIRECT_URL', 'needs DATABASE_URL (the pooled connection) to be set too');
+  }
+  const behindPooler = directUrl !== null && directUrl !== url;
   return new AppConfig({
     nodeEnv,
     port: integer(env, 'PORT', 3000, 0, 65535),
     host,
-    databaseUrl: databaseUrl(env, 'DATABASE_URL'),
+    databaseUrl: url,
     databaseMigrationUrl: databaseUrl(env, 'DATABASE_MIGRATION_URL'),
+    databaseDirectUrl: directUrl,
+    databasePoolMode: oneOf(env, 'DATABASE_POOL_MODE', ['session', 'transaction'] as const, behindPooler ? 'transaction' : 'session'),
     dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
@@ -260,5 +294,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsToken,
     prometheusCustomMetricsPerTest: integer(env, 'PROMETHEUS_CUSTOM_METRICS_PER_TEST', 20, 1, 1000),
     feedbackPerUserPerHour: integer(env, 'FEEDBACK_PER_USER_PER_HOUR', 60, 0, 1_000_000),
+    metricsMinuteRetentionDays: integer(env, 'METRICS_MINUTE_RETENTION_DAYS', 30, 0, 36_500),
+    predictionRetentionDays: integer(env, 'PREDICTION_RETENTION_DAYS', 90, 0, 36_500),
+    messageRetentionDays: integer(env, 'MESSAGE_RETENTION_DAYS', 90, 0, 36_500),
+    retentionIntervalMs: integer(env, 'RETENTION_INTERVAL_MS', 3_600_000, 1000, 86_400_000),
   });
 }

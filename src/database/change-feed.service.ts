@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
+import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
 
 export const CHANGE_CHANNEL = 'model_ab_changes';
 
@@ -17,7 +17,9 @@ export const RESYNC: Change = { topic: '*' };
 type Listener = (change: Change) => void;
 
 /**
- * Cross-instance cache invalidation through PostgreSQL LISTEN/NOTIFY. `publish` inside a
+ * Cross-instance cache invalidation through PostgreSQL LISTEN/NOTIFY. The listening connection is
+ * a session of its own on DATABASE_DIRECT_URL (a transaction pooler cannot carry LISTEN); NOTIFY
+ * goes through the pool, inside the writer's transaction. `publish` inside a
  * transaction is delivered at commit (and not at all on rollback). One dedicated connection listens;
  * when it drops, it reconnects with backoff and tells listeners to resync. Caches should still
  * re-read periodically: NOTIFY is best-effort across network partitions.
@@ -62,7 +64,7 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.config.databaseUrl!, connectionTimeoutMillis: 2000, keepAlive: true, application_name: 'model-ab-listen' });
+    const client = new pg.Client({ connectionString: directDatabaseUrl(this.config), connectionTimeoutMillis: 2000, keepAlive: true, application_name: 'model-ab-listen' });
     client.on('error', (error) => {
       this.logger.warn(`LISTEN connection lost: ${describe(error)}`);
       if (this.client === client) this.client = null;

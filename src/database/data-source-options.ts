@@ -1,11 +1,17 @@
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { UnnamedStatementsClient } from './pooler-safe-client.js';
 
 export interface DataSourceSettings {
   url: string;
   poolSize?: number;
   applicationName?: string;
+  /**
+   * `transaction`: `url` is a pooler in transaction pooling, so no named prepared statement is sent
+   * (it would be missing on the next server connection). Default `session`.
+   */
+  poolMode?: 'session' | 'transaction';
 }
 
 /** The one definition of how we talk to PostgreSQL; `synchronize` is off everywhere. */
@@ -29,6 +35,7 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
       idleTimeoutMillis: 30_000,
       query_timeout: 30_000,
       keepAlive: true,
+      ...(settings.poolMode === 'transaction' ? { Client: UnnamedStatementsClient } : {}),
     },
   };
 }

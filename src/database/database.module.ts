@@ -1,10 +1,12 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { DataSource, type Migration } from 'typeorm';
-import { AppConfig } from '../config/app-config.js';
+import { DataSource, type DataSourceOptions, type Migration } from 'typeorm';
+import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrationsLocked } from './run-migrations.js';
 import { ChangeFeed } from './change-feed.service.js';
+import { AdvisoryLocks } from './advisory-locks.js';
+import { RetentionJob } from './retention-job.js';
 
 /** Pending migrations on a short-lived connection as the schema owner (DATABASE_MIGRATION_URL). */
 async function migrateAsOwner(url: string): Promise<Migration[]> {
@@ -21,11 +23,15 @@ function logApplied(applied: Migration[]): void {
   if (applied.length > 0) new Logger('Database').log(`applied ${applied.length} migration(s): ${applied.map((m) => m.name).join(', ')}`);
 }
 
-/** The DataSource (migrated at start) and the cross-instance change feed, for every module. */
+/**
+ * The DataSource (migrated at start, as the schema owner when DATABASE_MIGRATION_URL is set), the
+ * cross-instance change feed, advisory locks on the direct connection and the retention job (tasks
+ * registered by the modules that own the tables), for every module.
+ */
 @Global()
 @Module({
-  providers: [ChangeFeed],
-  exports: [ChangeFeed],
+  providers: [ChangeFeed, AdvisoryLocks, RetentionJob],
+  exports: [ChangeFeed, AdvisoryLocks, RetentionJob],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
@@ -35,17 +41,39 @@ function logApplied(applied: Migration[]): void {
         // change the schema, and the migration run on its connection below finds nothing to do.
         if (config.databaseMigrationUrl) logApplied(await migrateAsOwner(config.databaseMigrationUrl));
         // Nest's default is 9 retries 3 s apart; a database that is not there at start should say so quickly.
-        return { ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize }), retryAttempts: 2, retryDelay: 1000 };
+        return {
+          ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, poolMode: config.databasePoolMode }),
+          retryAttempts: 2,
+          retryDelay: 1000,
+          // Read by the factory below (not a TypeORM option).
+          directUrl: directDatabaseUrl(config),
+        };
       },
       dataSourceFactory: async (options) => {
-        const dataSource = await new DataSource(options!).initialize();
-        try {
-          logApplied(await runMigrationsLocked(dataSource));
-        } catch (error) {
-          await dataSource.destroy().catch(() => undefined);
-          throw error;
+        const { directUrl, ...rest } = options as typeof options & { directUrl: string };
+        const pooled = rest as DataSourceOptions & { url: string };
+        // Migrations hold a session advisory lock: behind a transaction pooler its lock and unlock
+        // could land on different server connections, so they run on a direct connection.
+        let applied: Migration[];
+        if (directUrl === pooled.url) {
+          const dataSource = await new DataSource(pooled).initialize();
+          try {
+            applied = await runMigrationsLocked(dataSource);
+          } catch (error) {
+            await dataSource.destroy().catch(() => undefined);
+            throw error;
+          }
+          logApplied(applied);
+          return dataSource;
         }
-        return dataSource;
+        const direct = await new DataSource({ ...pooled, url: directUrl, poolSize: 2, applicationName: 'model-ab-migrate', extra: { ...pooled.extra, Client: undefined } } as DataSourceOptions).initialize();
+        try {
+          applied = await runMigrationsLocked(direct);
+        } finally {
+          await direct.destroy();
+        }
+        logApplied(applied);
+        return new DataSource(pooled).initialize();
       },
     }),
   ],

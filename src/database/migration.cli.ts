@@ -11,7 +11,7 @@ const usage = `Usage:
   npm run migration:run                 apply pending migrations
   npm run migration:revert              undo the last applied migration
   npm run migration:generate -- <Name>  write src/database/migrations/<timestamp>-<name>.ts from the entity/schema difference
-Uses DATABASE_MIGRATION_URL (the schema owner) or DATABASE_URL, or the embedded PostgreSQL in DATA_DIR when neither is set.`;
+Uses DATABASE_MIGRATION_URL (the schema owner), else DATABASE_DIRECT_URL, else DATABASE_URL, or the embedded PostgreSQL in DATA_DIR when none is set.`;
 
 function migrationSource(className: string, up: string[], down: string[]): string {
   const lines = (queries: string[]) => queries.map((q) => `    await queryRunner.query(${JSON.stringify(q)});`).join('\n');
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfig();
   const database = await startDatabase(config, (message) => console.log(message));
-  const dataSource = await new DataSource(dataSourceOptions({ url: config.databaseMigrationUrl ?? database.url, poolSize: 2 })).initialize();
+  // Migrations take a session advisory lock: as the schema owner when configured, else on DATABASE_DIRECT_URL, never through a transaction pooler.
+  const dataSource = await new DataSource(dataSourceOptions({ url: config.databaseMigrationUrl ?? config.databaseDirectUrl ?? database.url, poolSize: 2 })).initialize();
   try {
     if (command === 'run') {
       const applied = await runMigrationsLocked(dataSource);

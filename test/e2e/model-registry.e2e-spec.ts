@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeFeed, type Change } from '../../src/database/change-feed.service.js';
 import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
-import { buildTestModel, filesUnder, readShippedModel, sha256, type TestModel } from '../support/model-artifacts.js';
+import { buildTestModel, corruptStoredArtifact, filesUnder, readShippedModel, sha256, storedArtifactBytes, type TestModel } from '../support/model-artifacts.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 function expectError(body: unknown, status: number, code: string): void {
@@ -142,7 +142,9 @@ describe('model registry', () => {
       const stored = path.join(artifactsDir, 'sha256', model.sha256.slice(0, 2), model.sha256.slice(2));
       expect(sha256(await fs.readFile(stored))).toBe(model.sha256);
       const [row] = await t.dataSource.query('SELECT artifact_uri, size_bytes, created_by FROM model_versions WHERE id = $1', [res.body.id]);
-      expect(row).toEqual({ artifact_uri: `local:sha256/${model.sha256.slice(0, 2)}/${model.sha256.slice(2)}`, size_bytes: String(model.bytes.length), created_by: 'admin-1' });
+      expect(row).toEqual({ artifact_uri: `postgres:model_artifacts/${model.sha256}`, size_bytes: String(model.bytes.length), created_by: 'admin-1' });
+      // The shared copy is in PostgreSQL; the local file is this instance's cache of it.
+      expect((await storedArtifactBytes(t.dataSource, model.sha256))?.equals(model.bytes)).toBe(true);
       expect(await fs.readdir(path.join(artifactsDir, 'tmp'))).toEqual([]);
     });
 
@@ -292,13 +294,12 @@ describe('model registry', () => {
       expect(await storedArtifacts()).toEqual(before);
     });
 
-    it('a stored artifact that went missing is 503 MODEL_UNAVAILABLE on download', async () => {
+    it('a stored artifact that was damaged or went missing is 503 MODEL_UNAVAILABLE on download', async () => {
       const lonely = buildTestModel({ seed: 18 });
       await upload('upload_type', lonely, { version: 'v8.0.0' }).expect(201);
-      const file = path.join(artifactsDir, 'sha256', lonely.sha256.slice(0, 2), lonely.sha256.slice(2));
-      await fs.writeFile(file, Buffer.concat([lonely.bytes, Buffer.from('tail')]));
+      await corruptStoredArtifact(t.dataSource, t.config.dataDir, lonely.sha256, Buffer.concat([lonely.bytes, Buffer.from('tail')]));
       expectError((await t.http().get('/api/v1/models/upload_type/versions/v8.0.0/artifact').set(admin()).expect(503)).body, 503, 'MODEL_UNAVAILABLE');
-      await fs.rm(file);
+      await t.dataSource.query('DELETE FROM model_artifacts WHERE sha256 = $1', [lonely.sha256]);
       expectError((await t.http().get('/api/v1/models/upload_type/versions/v8.0.0/artifact').set(admin()).expect(503)).body, 503, 'MODEL_UNAVAILABLE');
     });
   });

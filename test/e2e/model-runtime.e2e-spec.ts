@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ARTIFACT_STORE, type ArtifactStore } from '../../src/modules/model-registry/artifact-store.js';
 import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
 import { ModelUnavailableError } from '../../src/modules/model-registry/model-registry.errors.js';
 import { ModelRuntimeService } from '../../src/modules/model-registry/runtime/model-runtime.service.js';
-import { buildTestModel, readShippedModel } from '../support/model-artifacts.js';
+import { buildTestModel, cachedArtifactPath, corruptStoredArtifact, readShippedModel } from '../support/model-artifacts.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 // Clear cases, none of them in the training data (see shipped-models.spec.ts).
@@ -105,25 +104,33 @@ describe('example models and the model runtime', () => {
       }
     });
 
-    it('a corrupt or missing artifact on disk is MODEL_UNAVAILABLE, and loads once repaired', async () => {
+    it('a corrupt or missing local copy is fetched again from PostgreSQL; a damaged stored copy is MODEL_UNAVAILABLE', async () => {
       const model = buildTestModel({ seed: 42 });
       const store = t.app.get<symbol, ArtifactStore>(ARTIFACT_STORE);
       const staged = await store.stage(Readable.from([model.bytes]));
       await registry.registerVersion('safety_classifier', { version: 'v9.0.0-test', metadata: model.metadata }, staged, 'admin-1');
-      const file = path.join(t.config.dataDir, 'artifacts', 'sha256', model.sha256.slice(0, 2), model.sha256.slice(2));
+      const file = cachedArtifactPath(t.config.dataDir, model.sha256);
 
+      // The local file is a cache: damaged, it is replaced by the verified copy in PostgreSQL.
       const corrupt = Buffer.from(model.bytes);
       corrupt[corrupt.length - 5] ^= 0xff;
       await fs.writeFile(file, corrupt);
+      expect((await store.read(model.sha256)).equals(model.bytes)).toBe(true);
+      expect((await fs.readFile(file)).equals(model.bytes)).toBe(true);
+
+      // The stored copy damaged (and no good local copy): never loaded.
+      await corruptStoredArtifact(t.dataSource, t.config.dataDir, model.sha256, corrupt);
       const error = await runtime.loadModel('safety_classifier', 'v9.0.0-test').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ModelUnavailableError);
       expect(error).toMatchObject({ code: 'MODEL_UNAVAILABLE', kind: 'unavailable' });
       expect((error as Error).message).toContain('corrupt');
+      expect(await fs.access(file).then(() => true, () => false)).toBe(false);
 
-      await fs.rm(file);
+      await t.dataSource.query('DELETE FROM model_artifacts WHERE sha256 = $1', [model.sha256]);
       await expect(runtime.loadModel('safety_classifier', 'v9.0.0-test')).rejects.toThrow(/artifact is missing/);
 
-      await fs.writeFile(file, model.bytes);
+      // Uploaded again (the same bytes under another version), the version loads.
+      await registry.registerVersion('safety_classifier', { version: 'v9.0.1-test', metadata: model.metadata }, await store.stage(Readable.from([model.bytes])), 'admin-1');
       await expect(runtime.loadModel('safety_classifier', 'v9.0.0-test')).resolves.toMatchObject({ version: 'v9.0.0-test', labels: model.metadata.labels });
     });
 

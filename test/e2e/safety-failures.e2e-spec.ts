@@ -1,8 +1,7 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
 import { startAbTest } from '../support/ab-test-factory.js';
+import { corruptStoredArtifact } from '../support/model-artifacts.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -20,9 +19,7 @@ describe('safety check when variant b cannot be loaded', () => {
     t = await createTestApp({ SEED_EXAMPLE_MODELS: 'true' });
     // Corrupt v2.0.0's artifact before anything loads it (the store verifies the sha256 on read).
     const [{ sha256 }] = await t.dataSource.query(`SELECT sha256 FROM model_versions WHERE model_type = 'safety_classifier' AND version = 'v2.0.0'`);
-    const file = path.join(t.config.dataDir, 'artifacts', 'sha256', sha256.slice(0, 2), sha256.slice(2));
-    await fs.chmod(file, 0o644);
-    await fs.writeFile(file, 'not an onnx model');
+    await corruptStoredArtifact(t.dataSource, t.config.dataDir, sha256);
 
     testId = await startAbTest(t, { name: 'broken b', model_type: 'safety_classifier' });
   });

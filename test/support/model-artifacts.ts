@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DataSource } from 'typeorm';
 import { exportLinearClassifierToOnnx } from '../../src/modules/model-registry/runtime/onnx-export.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -57,4 +58,26 @@ export async function readShippedModel(modelType: string, suffix: 'v1' | 'v2'): 
 export async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((entry) => entry.isFile()).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
+}
+
+/** The local (cache) copy of an artifact in an instance's DATA_DIR. */
+export function cachedArtifactPath(dataDir: string, digest: string): string {
+  return path.join(dataDir, 'artifacts', 'sha256', digest.slice(0, 2), digest.slice(2));
+}
+
+/**
+ * Replaces the bytes of a stored artifact in PostgreSQL (chunk 0 becomes `bytes`, the others go)
+ * and removes the instance's cached copy, as damage to the database copy would look.
+ */
+export async function corruptStoredArtifact(dataSource: DataSource, dataDir: string, digest: string, bytes: Buffer = Buffer.from('not an onnx model')): Promise<void> {
+  await dataSource.query('UPDATE model_artifact_chunks SET data = $2 WHERE sha256 = $1 AND seq = 0', [digest, bytes]);
+  await dataSource.query('DELETE FROM model_artifact_chunks WHERE sha256 = $1 AND seq > 0', [digest]);
+  await fs.rm(cachedArtifactPath(dataDir, digest), { force: true });
+}
+
+/** The artifact's bytes as stored in PostgreSQL (null when it is not there). */
+export async function storedArtifactBytes(dataSource: DataSource, digest: string): Promise<Buffer | null> {
+  const rows = (await dataSource.query('SELECT data FROM model_artifact_chunks WHERE sha256 = $1 ORDER BY seq', [digest])) as Array<{ data: Buffer }>;
+  const [header] = (await dataSource.query('SELECT 1 FROM model_artifacts WHERE sha256 = $1', [digest])) as unknown[];
+  return header ? Buffer.concat(rows.map((row) => row.data)) : null;
 }

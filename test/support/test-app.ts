@@ -43,7 +43,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   // (the last app created verifies every app's tokens), so apps in one test file share one secret.
   const secret = options.jwtSecret ?? PROCESS_JWT_SECRET;
   const dataDir = path.join(inject('testTmpDir'), `app-${randomBytes(4).toString('hex')}`);
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, SEED_EXAMPLE_MODELS: 'false', ...env });
+  // The retention job runs only when a test asks (RetentionJob.runNow): a timed run would change
+  // tables while a suite checks that nothing changed.
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'error', DATA_DIR: dataDir, SEED_EXAMPLE_MODELS: 'false', RETENTION_INTERVAL_MS: '86400000', ...env });
   const resolved = new AppConfig({ ...config, databaseUrl: database.url, jwtSecret: secret });
   const app = await createApp(resolved, { logger: new JsonLogger(resolved.logLevel), rootModule: options.rootModule?.(resolved), onRoute: options.onRoute });
   await app.getHttpAdapter().getInstance().ready();

@@ -48,7 +48,10 @@ export class AssignmentWriter {
    * (null when the test is no longer active). Rejects when the database fails: never answer with an
    * assignment that is not stored.
    */
-  assign(testId: string, userId: string, variant: Variant, splitVersion: number): Promise<Variant | null> {
+  assign(testId: string, anyUserId: string, variant: Variant, splitVersion: number): Promise<Variant | null> {
+    // PostgreSQL stores text as UTF-8, where a lone surrogate becomes U+FFFD: key the row by what
+    // will be stored, or the read-back would not find it (and the request would fail).
+    const userId = wellFormed(anyUserId);
     const key = `${testId}\u0000${userId}`;
     const existing = this.pending.get(key);
     if (existing) return existing;
@@ -99,6 +102,12 @@ export class AssignmentWriter {
       await runner.release();
     }
   }
+}
+
+/** The string with lone surrogates replaced by U+FFFD (String.prototype.toWellFormed, Node ≥ 20). */
+function wellFormed(value: string): string {
+  const text = value as string & { isWellFormed(): boolean; toWellFormed(): string };
+  return text.isWellFormed() ? value : text.toWellFormed();
 }
 
 /**

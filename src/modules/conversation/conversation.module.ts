@@ -10,10 +10,11 @@ import { ConversationEntity } from './conversation.entity.js';
 import { ConversationService } from './conversation.service.js';
 import { IntentService } from './intent.service.js';
 import { MessageEntity } from './message.entity.js';
+import { MessageRetention } from './message-retention.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ConversationEntity, MessageEntity]), AbTestsModule, ModelRegistryModule, MetricsModule, PredictionsModule, SafetyModule],
   controllers: [ConversationController],
-  providers: [ConversationService, IntentService],
+  providers: [ConversationService, IntentService, MessageRetention],
 })
 export class ConversationModule {}

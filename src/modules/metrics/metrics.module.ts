@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsRetention } from './metrics-retention.js';
 import { AggregateStore } from './aggregate-store.js';
 import { MetricsIngestionService } from './metrics-ingestion.service.js';
 import { MetricsPrometheus } from './metrics-prometheus.js';
@@ -13,7 +14,7 @@ import { PrometheusController } from './prometheus.controller.js';
  */
 @Module({
   controllers: [PrometheusController],
-  providers: [AggregateStore, MetricsService, MetricsIngestionService, MetricsQueryService, MetricsPrometheus],
+  providers: [AggregateStore, MetricsService, MetricsIngestionService, MetricsQueryService, MetricsPrometheus, MetricsRetention],
   exports: [MetricsService, MetricsIngestionService, MetricsQueryService],
 })
 export class MetricsModule {}

@@ -27,9 +27,15 @@ export interface StagedArtifact {
   discard(): Promise<void>;
 }
 
+/** A staged artifact that is a local file (the file store's staging area). */
+export interface LocalStagedArtifact extends StagedArtifact {
+  readonly path: string;
+}
+
 /**
- * Content-addressed artifact storage. The registry only talks to this interface, so an object
- * store (S3, GCS) can replace the local files for deployments with several hosts.
+ * Content-addressed artifact storage. The registry only talks to this interface: the service uses
+ * PostgresArtifactStore (bytes in PostgreSQL, DATA_DIR as a read-through cache); an object store
+ * (S3, GCS) can implement it the same way, keeping the local FileArtifactStore as its cache.
  */
 export interface ArtifactStore {
   /** Streams `source` into the staging area while computing its sha256 and size. */
@@ -103,7 +109,8 @@ class HashingTransform extends Transform {
  * Artifacts as files under `root` (DATA_DIR/artifacts): `sha256/ab/cdef…` for the digest
  * `abcdef…`. Uploads go to `tmp/` on the same file system, are fsynced, and are renamed into
  * place, so a reader never sees a partial file and a crash leaves at most a stale temp file
- * (removed at the next start). Several app instances need a shared volume for `root`.
+ * (removed at the next start). The service uses it as the local cache and staging area of
+ * PostgresArtifactStore; on its own, several instances would need a shared volume for `root`.
  */
 export class FileArtifactStore implements ArtifactStore {
   static readonly TEMP_DIR = 'tmp';
@@ -134,7 +141,7 @@ export class FileArtifactStore implements ArtifactStore {
     return `local:sha256/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
   }
 
-  async stage(source: Readable | AsyncIterable<Uint8Array>): Promise<StagedArtifact> {
+  async stage(source: Readable | AsyncIterable<Uint8Array>): Promise<LocalStagedArtifact> {
     const tempDir = path.join(this.root, FileArtifactStore.TEMP_DIR);
     await fs.mkdir(tempDir, { recursive: true });
     const tempPath = path.join(tempDir, `${randomUUID()}.part`);
@@ -154,9 +161,10 @@ export class FileArtifactStore implements ArtifactStore {
     return this.staged(tempPath, hasher.digest, hasher.sizeBytes);
   }
 
-  private staged(tempPath: string, sha256: string, sizeBytes: number): StagedArtifact {
+  private staged(tempPath: string, sha256: string, sizeBytes: number): LocalStagedArtifact {
     let settled = false;
     return {
+      path: tempPath,
       sha256,
       sizeBytes,
       readBytes: () => fs.readFile(tempPath),

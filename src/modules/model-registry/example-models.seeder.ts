@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
+import { AdvisoryLocks } from '../../database/advisory-locks.js';
 import { ARTIFACT_STORE, type ArtifactStore } from './artifact-store.js';
 import { ModelRegistryService } from './model-registry.service.js';
 
@@ -66,6 +67,7 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
     private readonly dataSource: DataSource,
     private readonly registry: ModelRegistryService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
+    private readonly locks: AdvisoryLocks,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -80,20 +82,12 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
 
   /** Returns how many versions it registered (0 when the registry was not empty). */
   async seedIfEmpty(modelsDir: string = exampleModelsDir()): Promise<number> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.query('SELECT pg_advisory_lock($1)', [SEED_LOCK_KEY]);
-      try {
-        const [{ count }] = (await runner.query('SELECT count(*)::int AS count FROM models')) as Array<{ count: number }>;
-        if (count > 0) return 0;
-        return await this.seed(modelsDir);
-      } finally {
-        await runner.query('SELECT pg_advisory_unlock($1)', [SEED_LOCK_KEY]);
-      }
-    } finally {
-      await runner.release();
-    }
+    // The lock is held on a direct connection (DATABASE_DIRECT_URL), never through a pooler.
+    return this.locks.withLock(SEED_LOCK_KEY, async () => {
+      const [{ count }] = (await this.dataSource.query('SELECT count(*)::int AS count FROM models')) as Array<{ count: number }>;
+      if (count > 0) return 0;
+      return this.seed(modelsDir);
+    });
   }
 
   private async seed(modelsDir: string): Promise<number> {

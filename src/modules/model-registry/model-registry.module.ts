@@ -1,12 +1,31 @@
 import path from 'node:path';
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
+import { PostgresArtifactStore } from './postgres-artifact-store.js';
+import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
 import { ModelRegistryService } from './model-registry.service.js';
 import { ModelVersionsController } from './model-versions.controller.js';
 import { ModelsController } from './models.controller.js';
 import { ModelRuntimeService } from './runtime/model-runtime.service.js';
+
+/** Moves a DATA_DIR file store left by an earlier release into PostgreSQL and says what it found. */
+async function logImport(store: PostgresArtifactStore): Promise<void> {
+  const logger = new Logger('ArtifactStore');
+  const found = await store.importLegacyFiles();
+  if (found.imported > 0) logger.log(`moved ${found.imported} artifact(s) from ${store.cache.root} into PostgreSQL`);
+  for (const file of found.corrupt) logger.warn(`not moved into PostgreSQL: ${file} does not hash to its name (corrupt)`);
+  if (found.missing.length > 0) {
+    logger.warn(
+      `${found.missing.length} model version(s) have no artifact in PostgreSQL (${found.missing
+        .slice(0, 5)
+        .map((m) => `${m.modelType} ${m.version}`)
+        .join(', ')}${found.missing.length > 5 ? ', …' : ''}): start each instance that kept artifacts in its DATA_DIR once with this release to move them`,
+    );
+  }
+}
 
 /**
  * Model types, versions, the artifact store and model loading. Other modules get the registry
@@ -17,16 +36,19 @@ import { ModelRuntimeService } from './runtime/model-runtime.service.js';
   providers: [
     {
       provide: ARTIFACT_STORE,
-      inject: [AppConfig],
-      useFactory: async (config: AppConfig) => {
-        const store = new FileArtifactStore(path.join(config.dataDir, 'artifacts'));
-        await store.init();
+      inject: [AppConfig, DataSource],
+      useFactory: async (config: AppConfig, dataSource: DataSource) => {
+        const cache = new FileArtifactStore(path.join(config.dataDir, 'artifacts'));
+        await cache.init();
+        const store = new PostgresArtifactStore(dataSource, cache);
+        await logImport(store);
         return store;
       },
     },
     ModelRegistryService,
     ModelRuntimeService,
     ExampleModelsSeeder,
+    ArtifactRetention,
   ],
   exports: [ModelRegistryService, ModelRuntimeService],
 })

@@ -251,6 +251,9 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
       }
       const problem = await findArtifactProblem(await artifact.readBytes(), format, metadata);
       if (problem) throw new InvalidArtifactError(problem);
+      // The bytes are stored before the row (in a transaction of their own, deduplicated by sha256):
+      // if the row then fails, the artifact stays unreferenced and the retention job deletes it.
+      await artifact.commit();
 
       return await this.dataSource.transaction(async (manager) => {
         if (stage !== 'none') await this.lockModelType(manager, modelType);
@@ -279,9 +282,6 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
         } else {
           await this.changeStage(manager, modelType, version, stage, actor, null);
         }
-        // Last step before COMMIT: if it fails the row is rolled back; if COMMIT then fails, an
-        // unreferenced file stays in the store (harmless, content-addressed).
-        await artifact.commit();
         return toModelVersionRecord(await repository.findOneByOrFail({ modelType, version }));
       });
     } finally {

@@ -7,6 +7,7 @@ import { FeedbackService } from './feedback.service.js';
 import { PhaseTimings, phaseTimings } from './phase-timings.js';
 import { PredictionEntity } from './prediction.entity.js';
 import { PredictionStore } from './prediction-store.js';
+import { PredictionRetention } from './prediction-retention.js';
 import { PredictionsController } from './predictions.controller.js';
 import { ShadowRunner } from './shadow-runner.js';
 
@@ -17,7 +18,7 @@ import { ShadowRunner } from './shadow-runner.js';
 @Module({
   imports: [TypeOrmModule.forFeature([PredictionEntity]), AbTestsModule, ModelRegistryModule, MetricsModule],
   controllers: [PredictionsController],
-  providers: [PredictionStore, FeedbackService, ShadowRunner, { provide: PhaseTimings, useFactory: phaseTimings }],
+  providers: [PredictionStore, FeedbackService, ShadowRunner, PredictionRetention, { provide: PhaseTimings, useFactory: phaseTimings }],
   exports: [PredictionStore, PhaseTimings, ShadowRunner],
 })
 export class PredictionsModule {}

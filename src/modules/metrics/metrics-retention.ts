@@ -1,0 +1,27 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../../config/app-config.js';
+import { deleteOlderThan, RetentionJob } from '../../database/retention-job.js';
+
+/**
+ * Minute-level metric rows older than METRICS_MINUTE_RETENTION_DAYS go; the hour and day roll-ups
+ * (metric_rollups) stay, so results, summaries and hourly charts of any age are unchanged (an
+ * unbounded read sums the day roll-ups; see planSegments), and a completed test's results are
+ * frozen in its row anyway. Only minute-interval charts older than the retention come back empty.
+ */
+@Injectable()
+export class MetricsRetention implements OnModuleInit {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly job: RetentionJob,
+  ) {}
+
+  onModuleInit(): void {
+    this.job.register({
+      name: 'metric minute rows',
+      days: this.config.metricsMinuteRetentionDays,
+      run: (cutoff, shouldStop) => deleteOlderThan(this.dataSource, 'metric_aggregates', 'bucket_start', cutoff, shouldStop),
+    });
+  }
+}
