@@ -97,6 +97,8 @@ export const MODEL_VERSIONS_TOPIC = 'model_versions';
 
 /** A name missing from the cached list of registered model types is looked up again at most this often. */
 export const MODEL_TYPE_RECHECK_MS = 1000;
+/** Single-name existence checks for names missing from the cached list, per second and instance. */
+export const MODEL_TYPE_MISS_CHECKS_PER_SECOND = 10;
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -200,8 +202,35 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
    */
   async isRegisteredModelType(name: string): Promise<boolean> {
     if (this.registered?.has(name)) return true;
-    if (this.registered && !this.registeredStale && performance.now() - this.registeredReadAt < MODEL_TYPE_RECHECK_MS) return false;
-    return (await this.readRegisteredModelTypes()).has(name);
+    const listIsCurrent = this.registered && !this.registeredStale && performance.now() - this.registeredReadAt < MODEL_TYPE_RECHECK_MS;
+    if (!listIsCurrent && (await this.readRegisteredModelTypes()).has(name)) return true;
+    // A type registered on another instance moments ago may be missing from the list (its NOTIFY
+    // still in flight, or a list read that began before its commit): ask for the one name, within
+    // a small budget per second, so made-up names cannot load the database.
+    // Concurrent misses for one name share one check.
+    const inFlight = this.missChecksInFlight.get(name);
+    if (inFlight) return inFlight;
+    if (!this.takeMissCheck()) return false;
+    const check = this.modelTypeExists(name)
+      .then((exists) => {
+        if (exists) this.registered?.add(name);
+        return exists;
+      })
+      .finally(() => this.missChecksInFlight.delete(name));
+    this.missChecksInFlight.set(name, check);
+    return check;
+  }
+
+  private readonly missChecksInFlight = new Map<string, Promise<boolean>>();
+
+  private missChecks = { windowStart: 0, used: 0 };
+
+  private takeMissCheck(): boolean {
+    const now = performance.now();
+    if (now - this.missChecks.windowStart >= 1000) this.missChecks = { windowStart: now, used: 0 };
+    if (this.missChecks.used >= MODEL_TYPE_MISS_CHECKS_PER_SECOND) return false;
+    this.missChecks.used += 1;
+    return true;
   }
 
   private readRegisteredModelTypes(): Promise<Set<string>> {
