@@ -17,6 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { MAX_VERSION_LENGTH, SEMVER_PATTERN } from '../../model-registry/semver.js';
 import { TrafficSplitDto } from './traffic-split.dto.js';
 
 export const MODEL_TYPE_PATTERN = /^[a-z][a-z0-9_]{1,62}$/;
@@ -79,14 +80,24 @@ export class CreateAbTestDto {
   @Matches(MODEL_TYPE_PATTERN, { message: 'model_type must be a registered model type name (lower_snake_case)' })
   model_type: string;
 
-  @ApiProperty({ example: 'v1.0.0', description: 'Model version served to variant a (control)' })
+  @ApiProperty({
+    example: 'v1.0.0',
+    maxLength: MAX_VERSION_LENGTH,
+    description: 'Model version served to variant a (control): a registered, not archived semantic version (`v` optional)',
+  })
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_VERSION_LENGTH)
+  @Matches(SEMVER_PATTERN, { message: (args) => `variant_a: ${JSON.stringify(args.value)} is not a semantic version (e.g. v2.0.0 or 1.4.0-rc.1)` })
   variant_a: string;
 
-  @ApiProperty({ example: 'v2.0.0', description: 'Model version served to variant b (treatment)' })
+  @ApiProperty({
+    example: 'v2.0.0',
+    maxLength: MAX_VERSION_LENGTH,
+    description: 'Model version served to variant b (treatment): a registered, not archived semantic version (`v` optional)',
+  })
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_VERSION_LENGTH)
+  @Matches(SEMVER_PATTERN, { message: (args) => `variant_b: ${JSON.stringify(args.value)} is not a semantic version (e.g. v2.0.0 or 1.4.0-rc.1)` })
   variant_b: string;
 
   @ApiProperty({ type: TrafficSplitDto })
@@ -104,7 +115,6 @@ export class CreateAbTestDto {
   criteria?: CriteriaDto;
 
   @ApiPropertyOptional({
-    example: 'safety-v2-2026-01',
     maxLength: 200,
     description: 'Seed of the assignment hash (GrowthBook hash v2); default: the test id. Reuse a seed to reproduce another test’s buckets.',
   })
