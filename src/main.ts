@@ -6,6 +6,7 @@ import { JsonLogger } from './common/logging/json-logger.js';
 import { startDatabase } from './database/start-database.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { secretKey, signToken } from './auth/token-signer.js';
+import { startBanner } from './start-banner.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -72,13 +73,9 @@ async function main(): Promise<void> {
     const shownHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
     const url = `http://${shownHost}:${port}`;
     log.log({ msg: `model-ab listening on ${url} (Swagger UI: ${url}/docs)`, url });
-    if (resolved.nodeEnv !== 'production') {
-      const token = signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d' });
-      log.log({ msg: `admin token (sub "admin", valid 30 days): ${token}`, admin_token: token });
-      if (process.stdout.isTTY) {
-        process.stdout.write(`\n  model-ab is running at ${url}\n  Swagger UI:  ${url}/docs\n  Admin token: ${token}\n\n`);
-      }
-    }
+    const adminToken = resolved.nodeEnv !== 'production' ? signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d' }) : null;
+    const dashboard = app.getHttpAdapter().getInstance().hasRoute({ method: 'GET', url: '/login' });
+    process.stderr.write(startBanner({ url, adminToken, dashboard }));
   } catch (error) {
     log.error(`start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     await stopDatabase().catch(() => undefined);

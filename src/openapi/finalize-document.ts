@@ -124,7 +124,8 @@ function describeRequestDefaults(schema: Schema): void {
   for (const property of Object.values(schema.properties ?? {})) {
     if (!('default' in property)) continue;
     const text = `Default: \`${JSON.stringify(property.default)}\`.`;
-    property.description = property.description ? `${String(property.description)} ${text}` : text;
+    const before = String(property.description ?? '').trim();
+    property.description = before ? `${before}${/[.!?)]$/.test(before) ? '' : '.'} ${text}` : text;
     delete property.default;
   }
 }

@@ -22,7 +22,9 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const started = Date.now();
-  while (!/"url":"http/.test(output)) {
+  // Listening is logged (JSON, stdout); the admin token is only in the human banner (stderr) after it.
+  const ready = () => /"url":"http/.test(output) && (env.NODE_ENV === 'production' || /Admin token\s+\S+/.test(output));
+  while (!ready()) {
     const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
     if (done) throw new Error(`the server exited before listening:\n${output}`);
     if (Date.now() - started > timeoutMs) {
@@ -31,7 +33,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     }
   }
   const url = /"url":"([^"]+)"/.exec(output)![1]!;
-  const adminToken = /"admin_token":"([^"]+)"/.exec(output)?.[1] ?? null;
+  const adminToken = /Admin token\s+(\S+)/.exec(output)?.[1] ?? null;
   return { child, url, adminToken, output: () => output, exited };
 }
 

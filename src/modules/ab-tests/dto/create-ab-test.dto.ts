@@ -37,7 +37,7 @@ export class CriteriaDto {
   @Max(1)
   max_error_rate?: number;
 
-  @ApiPropertyOptional({ example: 200, exclusiveMinimum: true, minimum: 0, description: "Highest acceptable p95 latency of b in ms (a guardrail)" })
+  @ApiPropertyOptional({ example: 200, description: 'Highest acceptable p95 latency of b in ms, greater than 0 (a guardrail)' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(Number.MIN_VALUE, { message: 'max_latency_ms must be greater than 0' })

@@ -1,0 +1,23 @@
+/**
+ * The short human block that ends `npm start`: where the service is and how to get in. Written to
+ * stderr, never through the logger, so the token stays out of the JSON log stream (stdout).
+ */
+export interface BannerInput {
+  url: string;
+  /** An admin token minted for this start (null in production: none is minted). */
+  adminToken: string | null;
+  /** Whether the dashboard's sign-in page is served. */
+  dashboard: boolean;
+}
+
+export function startBanner({ url, adminToken, dashboard }: BannerInput): string {
+  const rows: Array<[string, string]> = [
+    ['API', `${url}/api/v1`],
+    ['Swagger UI', `${url}/docs`],
+  ];
+  if (dashboard && adminToken) rows.push(['Dashboard', `${url}/login#token=${adminToken}`]);
+  if (adminToken) rows.push(['Admin token', `${adminToken}   (sub "admin", valid 30 days)`]);
+  rows.push(['More tokens', 'npm run -s token -- --sub alice --role admin   (roles: admin, service, user)']);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `\n  model-ab is running\n${rows.map(([label, value]) => `    ${label.padEnd(width)}  ${value}`).join('\n')}\n\n`;
+}
