@@ -23,12 +23,12 @@ Options:
   --test <id>            the A/B test (active) to send traffic to
   --users <n>            distinct users (default 200)
   --minutes <m>          how long to run, fractions allowed (default 1)
-  --concurrency <n>      requests in flight (default 8)
-  --accuracy-a <p>       share of variant a's predictions users mark correct (default 0.80)
-  --accuracy-b <p>       same for b (default 0.90)
-  --latency-a <ms>       mean latency the caller sees for a (default 140)
-  --latency-b <ms>       same for b (default 110)
-  --error-rate-a <p>     share of a's replies that fail for the caller (default 0.03)
+  --concurrency <n>      requests in flight (default 12)
+  --accuracy-a <p>       share of variant a's predictions users mark correct (default 0.75)
+  --accuracy-b <p>       same for b (default 0.92)
+  --latency-a <ms>       mean latency the caller sees for a (default 150)
+  --latency-b <ms>       same for b (default 100)
+  --error-rate-a <p>     share of a's replies that fail for the caller (default 0.05)
   --error-rate-b <p>     same for b (default 0.01)
   --url <url>            service URL (default $MODEL_AB_URL or http://127.0.0.1:3000)
   --seed <n>             random seed (default: time)`;
@@ -82,11 +82,11 @@ async function main(): Promise<number> {
   if (!values.test) throw new UsageError('--test is required');
   const users = number(values, 'users', 200, (n) => Number.isInteger(n) && n >= 1);
   const minutes = number(values, 'minutes', 1, (n) => n > 0 && n <= 120);
-  const concurrency = number(values, 'concurrency', 8, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
+  const concurrency = number(values, 'concurrency', 12, (n) => Number.isInteger(n) && n >= 1 && n <= 64);
   const share = (n: number) => n >= 0 && n <= 1;
-  const accuracy = { a: number(values, 'accuracy-a', 0.8, share), b: number(values, 'accuracy-b', 0.9, share) };
-  const latency = { a: number(values, 'latency-a', 140, (n) => n > 0), b: number(values, 'latency-b', 110, (n) => n > 0) };
-  const errorRate = { a: number(values, 'error-rate-a', 0.03, share), b: number(values, 'error-rate-b', 0.01, share) };
+  const accuracy = { a: number(values, 'accuracy-a', 0.75, share), b: number(values, 'accuracy-b', 0.92, share) };
+  const latency = { a: number(values, 'latency-a', 150, (n) => n > 0), b: number(values, 'latency-b', 100, (n) => n > 0) };
+  const errorRate = { a: number(values, 'error-rate-a', 0.05, share), b: number(values, 'error-rate-b', 0.01, share) };
   const random = mulberry32(number(values, 'seed', Date.now() % 2 ** 31, Number.isInteger));
   const url = (values.url ?? process.env.MODEL_AB_URL ?? 'http://127.0.0.1:3000').replace(/\/+$/, '');
   const api = `${url}/api/v1`;
