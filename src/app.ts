@@ -16,6 +16,8 @@ import { registerBodyParsers } from './common/http/body-parsers.js';
 import { registerWriteRateLimit } from './common/http/write-rate-limit.js';
 import { validationPipe } from './common/validation/api-validation-pipe.js';
 import { finalizeOpenApiDocument } from './openapi/finalize-document.js';
+import { Authenticator } from './auth/authenticator.js';
+import { installAuthentication } from './auth/authentication.hooks.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -74,6 +76,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await registerWriteRateLimit(app, { perUserToken: config.rateLimitWritesPerMinute, perServiceToken: config.rateLimitServiceWritesPerMinute });
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   installRequestHooks(fastify, { staticHeaders: securityHeaders(), logSampleRate: config.logRequestsSampleRate, logger, errorLogger: frameworkLogger });
+  // After the request hooks (headers, request id), before the write rate limit's route hooks.
+  if (!options.preview) installAuthentication(fastify, app.get(Authenticator), frameworkLogger);
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

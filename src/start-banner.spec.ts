@@ -13,6 +13,13 @@ describe('startBanner', () => {
     );
   });
 
+  it('names the token file instead of the token when stderr is not a terminal', () => {
+    const text = startBanner({ url: 'http://h:1', adminToken: 'SECRET', tokenFile: 'data/admin-token', showToken: false, dashboard: true });
+    expect(text).not.toContain('SECRET');
+    expect(text).toContain('    Admin token  in data/admin-token   (sub "admin", valid 30 days)\n');
+    expect(text).toContain('    Dashboard    http://h:1/login#token=<the admin token>\n');
+  });
+
   it('leaves out the dashboard until it is served, and the token in production', () => {
     const text = startBanner({ url: 'http://h:1', adminToken: null, dashboard: true });
     expect(text).not.toMatch(/Dashboard|Admin token/);

@@ -1,11 +1,14 @@
-import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
+import { Global, Module } from '@nestjs/common';
 import { AuthController } from './auth.controller.js';
+import { Authenticator } from './authenticator.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { OidcKeys } from './oidc-keys.js';
 
+/** Global: every module's @Authenticated() routes use its guard, which needs the Authenticator. */
+@Global()
 @Module({
-  imports: [PassportModule],
   controllers: [AuthController],
-  providers: [JwtStrategy],
+  providers: [OidcKeys, JwtStrategy, Authenticator],
+  exports: [Authenticator],
 })
 export class AuthModule {}

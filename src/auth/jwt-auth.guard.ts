@@ -1,35 +1,27 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
 import type { AuthUser, Role } from './roles.js';
 import { hasAnyRole, ROLES_KEY } from './roles.js';
 import { AuthError } from './auth.errors.js';
+import { Authenticator } from './authenticator.js';
 
 /**
- * Verifies the bearer token (passport-jwt) and then the route's roles, in one guard so a request
- * pays for one guard pass. Missing, malformed, expired or forged tokens → 401; wrong role → 403.
+ * The route's roles, checked against the caller the authentication hook verified before the body
+ * was read (a request that reaches the guard without one — a route not marked by @Authenticated —
+ * is verified here). Missing, malformed, expired or forged tokens → 401; wrong role → 403.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class JwtAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: Authenticator,
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<{ user?: AuthUser; headers: Record<string, string | string[] | undefined> }>();
+    const user = request.user ?? (request.user = await this.authenticator.authenticate(request));
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
-    const user = context.switchToHttp().getRequest<{ user: AuthUser }>().user;
     if (required && required.length > 0 && !hasAnyRole(user, required)) throw AuthError.forbidden(required);
     return true;
-  }
-
-  override handleRequest<TUser>(error: unknown, user: TUser, info: unknown): TUser {
-    if (error) throw error instanceof AuthError ? error : AuthError.invalidToken('verification failed');
-    if (user) return user;
-    const name = info instanceof Error ? info.name : '';
-    const message = info instanceof Error ? info.message : '';
-    if (name === 'TokenExpiredError') throw AuthError.expiredToken();
-    if (message === 'No auth token') throw AuthError.missingToken();
-    throw AuthError.invalidToken(message || 'verification failed');
   }
 }

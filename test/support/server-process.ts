@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import { freePort } from './free-port.js';
 
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** Read from the file the server names in its log (the token itself is never logged). */
   adminToken: string | null;
   output: () => string;
   /** Resolves with the exit code (or signal name). */
@@ -22,9 +24,7 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const started = Date.now();
-  // Listening is logged (JSON, stdout); the admin token is only in the human banner (stderr) after it.
-  const ready = () => /"url":"http/.test(output) && (env.NODE_ENV === 'production' || /Admin token\s+\S+/.test(output));
-  while (!ready()) {
+  while (!/"url":"http/.test(output)) {
     const done = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 50))]);
     if (done) throw new Error(`the server exited before listening:\n${output}`);
     if (Date.now() - started > timeoutMs) {
@@ -33,7 +33,8 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     }
   }
   const url = /"url":"([^"]+)"/.exec(output)![1]!;
-  const adminToken = /Admin token\s+(\S+)/.exec(output)?.[1] ?? null;
+  const tokenFile = /"admin_token_file":"([^"]+)"/.exec(output)?.[1];
+  const adminToken = tokenFile ? (await fs.readFile(tokenFile, 'utf8')).trim() : null;
   return { child, url, adminToken, output: () => output, exited };
 }
 
