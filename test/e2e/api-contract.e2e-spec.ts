@@ -62,6 +62,9 @@ describe('API contract: every response matches the served OpenAPI document', () 
     await call('GET', '/health/ready', 200);
     await call('GET', '/metrics', 200);
     await call('GET', '/api/v1/auth/me', 200, { headers: admin() });
+    await call('GET', '/api/v1/auth/session', 200, {});
+    await call('POST', '/api/v1/auth/session', 200, { headers: admin() });
+    await call('DELETE', '/api/v1/auth/session', 204, { headers: admin() });
 
     // Model registry
     await call('GET', '/api/v1/models', 200, { headers: user('reader') });
