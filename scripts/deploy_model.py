@@ -11,12 +11,11 @@ Exit codes: 0 registered; 1 the server refused (its status, code and message are
 not be reached; 2 bad arguments.
 """
 import argparse
+import http.client
 import json
 import os
 import sys
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 
 USAGE = """Usage: python3 scripts/deploy_model.py --type <model type> --model-path <file.onnx> --version <v1.2.3> [options]
@@ -134,32 +133,42 @@ def deploy(options):
         fields.append(("metadata", text))
     boundary = f"model-ab-{uuid.uuid4().hex}"
     length, body = multipart(fields, "file", options["model_path"], boundary)
-    endpoint = f"{options['url']}/api/v1/models/{urllib.parse.quote(options['type'], safe='')}/versions"
-    request = urllib.request.Request(
-        endpoint,
-        data=body,
-        method="POST",
-        headers={
-            "authorization": f"Bearer {options['token']}",
-            "content-type": f"multipart/form-data; boundary={boundary}",
-            "content-length": str(length),
-        },
-    )
+    path = f"/api/v1/models/{urllib.parse.quote(options['type'], safe='')}/versions"
+    target = urllib.parse.urlsplit(options["url"])
+    connection_class = http.client.HTTPSConnection if target.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(target.hostname or "127.0.0.1", target.port, timeout=300)
     try:
-        with urllib.request.urlopen(request, timeout=300) as response:
-            return json.loads(response.read().decode("utf-8"))
-    except urllib.error.HTTPError as error:
-        text = error.read().decode("utf-8", "replace")
         try:
-            answer = json.loads(text)
-        except ValueError:
-            answer = None
-        message = answer.get("message") if isinstance(answer, dict) and isinstance(answer.get("message"), str) else (text[:500] or error.reason)
+            connection.putrequest("POST", (target.path.rstrip("/") or "") + path)
+            connection.putheader("authorization", f"Bearer {options['token']}")
+            connection.putheader("content-type", f"multipart/form-data; boundary={boundary}")
+            connection.putheader("content-length", str(length))
+            connection.endheaders()
+        except OSError as error:
+            raise RuntimeError(f"cannot reach {options['url']}: {error}")
+        try:
+            for chunk in body:
+                connection.send(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server answered before reading the whole upload (a refused token, an unknown
+            # model type): its answer is still there to read.
+            pass
+        try:
+            response = connection.getresponse()
+            text = response.read().decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as error:
+            raise RuntimeError(f"cannot reach {options['url']}: {error}")
+    finally:
+        connection.close()
+    try:
+        answer = json.loads(text)
+    except ValueError:
+        answer = None
+    if response.status >= 400:
+        message = answer.get("message") if isinstance(answer, dict) and isinstance(answer.get("message"), str) else (text[:500] or response.reason)
         code = f" {answer['code']}" if isinstance(answer, dict) and isinstance(answer.get("code"), str) else ""
-        raise RuntimeError(f"{error.code}{code}: {message}")
-    except (urllib.error.URLError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise RuntimeError(f"cannot reach {options['url']}: {reason}")
+        raise RuntimeError(f"{response.status}{code}: {message}")
+    return answer
 
 
 def main(argv, env):
