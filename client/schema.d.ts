@@ -484,6 +484,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ab-tests/{test_id}/disagreements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A shadow test's latest disagreements between a and b, newest first
+         * @description Labels, scores, versions and the input (redacted, truncated to 200 characters) of sampled requests where b’s label differed from a’s. The latest 1,000 per test are kept.
+         */
+        get: operations["ShadowTests_disagreements"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ab-tests/{test_id}/graduate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn a shadow test that is ready_for_ab into a running A/B test (fixed split or rollout)
+         * @description Creates an A/B test of the same versions (criteria and custom metrics carried over, `source_test_id` = this test), completes the shadow test without a winner and starts the new test. Body: `traffic_split` or `rollout`, and an optional `name`.
+         */
+        post: operations["ShadowTests_graduate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/predictions/{prediction_id}/feedback": {
         parameters: {
             query?: never;
@@ -1020,6 +1060,33 @@ export interface components {
              */
             b: number;
         };
+        RolloutDto: {
+            /**
+             * @description b's share of new users at each step: increasing, each > 0 and ≤ 1. Starting the test sets b to steps[0].
+             * @example [
+             *       0.05,
+             *       0.1,
+             *       0.25,
+             *       0.5
+             *     ]
+             */
+            steps: number[];
+            /**
+             * @description How long each step lasts at least (default 3600)
+             * @example 3600
+             */
+            step_min_seconds?: number;
+            /**
+             * @description Requests each variant needs within a step before the next (default 1000)
+             * @example 1000
+             */
+            step_min_requests?: number;
+            /**
+             * @description Default false. After the last step: complete with winner b and promote it on `ship_b`, complete without promoting on `keep_a` or `no_difference`
+             * @example true
+             */
+            auto_complete?: boolean;
+        };
         CriteriaDto: {
             /**
              * @description Requests each variant needs before a decision
@@ -1041,6 +1108,11 @@ export interface components {
              * @example 0.05
              */
             min_improvement?: number;
+            /**
+             * @description Shadow tests only: the least share of compared requests on which b must give the same label as a to be ready_for_ab
+             * @example 0.9
+             */
+            min_agreement?: number;
         };
         MetricDefinitionDto: {
             /**
@@ -1071,7 +1143,20 @@ export interface components {
              * @example v2.0.0
              */
             variant_b: string;
-            traffic_split: components["schemas"]["TrafficSplitDto"];
+            /** @description Required for an A/B test without a rollout. A shadow test accepts and ignores it (its split is {a: 1, b: 0}); a rollout sets it to steps[0]. */
+            traffic_split?: components["schemas"]["TrafficSplitDto"];
+            /**
+             * @description Default `ab`. `ab`: users are split between a and b. `shadow`: everyone is served a; b runs on a sampled share of the same inputs after the response, never served.
+             * @enum {string}
+             */
+            mode?: "ab" | "shadow";
+            /**
+             * @description Shadow tests only: the share of requests b also runs on (default 1)
+             * @example 1
+             */
+            shadow_sample_rate?: number;
+            /** @description A/B tests only: ramp b automatically through steps while the guardrails hold */
+            rollout?: components["schemas"]["RolloutDto"];
             criteria?: components["schemas"]["CriteriaDto"];
             /** @description Seed of the assignment hash (GrowthBook hash v2); default: the test id. Reuse a seed to reproduce another test’s buckets. */
             hash_seed?: string;
@@ -1113,6 +1198,22 @@ export interface components {
             metric_definitions: components["schemas"]["MetricDefinitionDto"][];
             /** @example false */
             auto_pause: boolean;
+            /**
+             * @description `ab`: users split between a and b; `shadow`: everyone is served a, b runs on sampled inputs unseen
+             * @example ab
+             * @enum {string}
+             */
+            mode: "ab" | "shadow";
+            /**
+             * @description Shadow tests: the share of requests b also runs on; null for A/B tests
+             * @example null
+             */
+            shadow_sample_rate: number | null;
+            /**
+             * Format: uuid
+             * @description The shadow test this A/B test graduated from
+             */
+            source_test_id: string | null;
             /** @enum {string|null} */
             winner: "a" | "b" | null;
             notes: string | null;
@@ -1224,6 +1325,22 @@ export interface components {
             metric_definitions: components["schemas"]["MetricDefinitionDto"][];
             /** @example false */
             auto_pause: boolean;
+            /**
+             * @description `ab`: users split between a and b; `shadow`: everyone is served a, b runs on sampled inputs unseen
+             * @example ab
+             * @enum {string}
+             */
+            mode: "ab" | "shadow";
+            /**
+             * @description Shadow tests: the share of requests b also runs on; null for A/B tests
+             * @example null
+             */
+            shadow_sample_rate: number | null;
+            /**
+             * Format: uuid
+             * @description The shadow test this A/B test graduated from
+             */
+            source_test_id: string | null;
             /** @enum {string|null} */
             winner: "a" | "b" | null;
             notes: string | null;
@@ -1237,6 +1354,46 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description The rollout plan and where it stands; null for a test without one */
+            rollout: {
+                /**
+                 * @description b's share at each step
+                 * @example [
+                 *       0.05,
+                 *       0.1,
+                 *       0.25,
+                 *       0.5
+                 *     ]
+                 */
+                steps: number[];
+                /** @example 3600 */
+                step_min_seconds: number;
+                /** @example 1000 */
+                step_min_requests: number;
+                /** @example false */
+                auto_complete: boolean;
+                /**
+                 * @description Index into steps of the step in force (after a rollback: the step at which it happened)
+                 * @example 0
+                 */
+                current_step: number;
+                /**
+                 * Format: date-time
+                 * @description When the current step began; null before the scheduler first saw the test active
+                 */
+                step_started_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the scheduler checks the rollout next; null when it is not waiting for a check
+                 */
+                next_check_at: string | null;
+                /**
+                 * @description ramping: before the last step; holding: at the last step, waiting for a decision; rolled_back: a guardrail was breached (b at 0, test paused); done: the test completed
+                 * @example ramping
+                 * @enum {string}
+                 */
+                state: "ramping" | "holding" | "rolled_back" | "done";
+            } | null;
             /** @description Per-variant request metrics (zeros until metrics are recorded) */
             metrics: components["schemas"]["AbTestMetricsResponse"];
             /** @description Stored assignments per variant */
@@ -1407,7 +1564,7 @@ export interface components {
              * @enum {string}
              */
             name: "min_requests";
-            /** @description Requests per variant */
+            /** @description Requests per variant (shadow tests: comparisons) */
             observed: components["schemas"]["VariantCountsResponse"];
         };
         MaxErrorRateCriterionResponse: {
@@ -1489,6 +1646,28 @@ export interface components {
             /** @description The primary metric’s means and b’s improvement on it */
             observed: components["schemas"]["ImprovementObservationResponse"];
         };
+        MinAgreementCriterionResponse: {
+            /**
+             * @description The threshold the test declared
+             * @example 10000
+             */
+            threshold: number;
+            /**
+             * @description Whether the observed value meets the threshold (never before data)
+             * @example false
+             */
+            met: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "min_agreement";
+            /**
+             * @description Shadow tests: the agreement rate of b with a (null before data)
+             * @example 0.93
+             */
+            observed: number | null;
+        };
         MetricEventDto: {
             /**
              * @example b
@@ -1527,8 +1706,67 @@ export interface components {
              */
             timestamp?: string;
         };
+        ComparisonEventDto: {
+            /**
+             * @example comparison
+             * @enum {string}
+             */
+            type: "comparison";
+            /**
+             * @description a's label (the answer served)
+             * @example safe
+             */
+            label_a: string;
+            /**
+             * @description b's label on the same input; required unless error_b is true
+             * @example toxic
+             */
+            label_b?: string;
+            /**
+             * @description a's inference latency in ms
+             * @example 0.42
+             */
+            latency_ms_a: number;
+            /**
+             * @description b's inference latency in ms; required unless error_b is true
+             * @example 0.61
+             */
+            latency_ms_b?: number;
+            /**
+             * @description b failed on this input (default false; counted in errors_b; label_b and latency_ms_b may be omitted)
+             * @example false
+             */
+            error_b?: boolean;
+            /**
+             * @description a's score for its label (kept with a disagreement)
+             * @example 0.97
+             */
+            score_a?: number;
+            /**
+             * @description b's score for its label (kept with a disagreement)
+             * @example 0.55
+             */
+            score_b?: number;
+            /**
+             * @description The input; kept only when a and b disagree, redacted (personal data) and truncated to 200 characters
+             * @example you are useless
+             */
+            input?: string;
+            /**
+             * @description Accepted, not stored
+             * @example user-42
+             */
+            user_id?: string;
+            /**
+             * Format: date-time
+             * @description When it happened (default: now); at most 5 minutes in the future
+             * @example 2026-01-05T09:00:00Z
+             */
+            timestamp?: string;
+        };
         MetricBatchDto: {
-            events: components["schemas"]["MetricEventDto"][];
+            /** @description Request outcomes and custom metric values (MetricEventDto), and for shadow tests comparisons (ComparisonEventDto, `type: "comparison"`) */
+            events: (components["schemas"]["MetricEventDto"] | components["schemas"]["ComparisonEventDto"])[];
         };
         MetricBatchResponse: {
             /**
@@ -1546,6 +1784,11 @@ export interface components {
              * @example 20
              */
             custom: number;
+            /**
+             * @description Comparison events among them (shadow tests)
+             * @example 0
+             */
+            comparisons: number;
         };
         VariantSharesResponse: {
             /** @example 0.5 */
@@ -1655,16 +1898,91 @@ export interface components {
         };
         RecommendationResponse: {
             /**
+             * @description A/B tests: keep_running, ship_b, keep_a, no_difference or stop_guardrail. Shadow tests: ready_for_ab, keep_shadowing or stop_guardrail.
              * @example keep_running
              * @enum {string}
              */
-            decision: "keep_running" | "ship_b" | "keep_a" | "no_difference" | "stop_guardrail";
+            decision: "keep_running" | "ship_b" | "keep_a" | "no_difference" | "stop_guardrail" | "ready_for_ab" | "keep_shadowing";
             /**
              * @example [
              *       "min_requests not reached: 1000 of 10000 in a"
              *     ]
              */
             reasons: string[];
+        };
+        AgreementResponse: {
+            /**
+             * @description Share of compared requests on which b gave the same label as a
+             * @example 0.93
+             */
+            rate: number | null;
+            /**
+             * @description Wilson score 95% interval
+             * @example [
+             *       0.91,
+             *       0.95
+             *     ]
+             */
+            ci95: number[] | null;
+        };
+        QuantilesResponse: {
+            /** @example 0.21 */
+            p50: number | null;
+            /** @example 0.4 */
+            p95: number | null;
+            /** @example 0.9 */
+            p99: number | null;
+        };
+        ShadowLatencyResponse: {
+            /** @description a's inference latency on the compared requests (ms, ±1%) */
+            a: components["schemas"]["QuantilesResponse"];
+            /** @description b's inference latency on the same requests (ms, ±1%) */
+            b: components["schemas"]["QuantilesResponse"];
+        };
+        ShadowErrorsResponse: {
+            /**
+             * @description b's failed runs (never seen by users)
+             * @example 0
+             */
+            n: number;
+            /**
+             * @description n / (compared + n)
+             * @example 0
+             */
+            rate: number | null;
+        };
+        ShadowSectionResponse: {
+            /**
+             * @description Requests both a and b answered; the confusion counts sum to this
+             * @example 5000
+             */
+            compared: number;
+            /**
+             * @description Sampled requests not compared because the in-process queue was full
+             * @example 0
+             */
+            dropped: number;
+            agreement: components["schemas"]["AgreementResponse"];
+            /**
+             * @description label of a → label of b → compared requests
+             * @example {
+             *       "safe": {
+             *         "safe": 4100,
+             *         "toxic": 12
+             *       },
+             *       "toxic": {
+             *         "safe": 30,
+             *         "toxic": 858
+             *       }
+             *     }
+             */
+            confusion: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            latency_ms: components["schemas"]["ShadowLatencyResponse"];
+            errors_b: components["schemas"]["ShadowErrorsResponse"];
         };
         AbTestResultsResponse: {
             /** Format: uuid */
@@ -1683,8 +2001,10 @@ export interface components {
             /** @description error_rate, latency_ms, then custom:<name>: declared ones in declaration order, then the rest alphabetically */
             metrics: components["schemas"]["MetricResultResponse"][];
             /** @description One entry per criterion the test declared; `name` tells which shape `observed` has */
-            criteria: (components["schemas"]["MinRequestsCriterionResponse"] | components["schemas"]["MaxErrorRateCriterionResponse"] | components["schemas"]["MaxLatencyCriterionResponse"] | components["schemas"]["MinImprovementCriterionResponse"])[];
+            criteria: (components["schemas"]["MinRequestsCriterionResponse"] | components["schemas"]["MaxErrorRateCriterionResponse"] | components["schemas"]["MaxLatencyCriterionResponse"] | components["schemas"]["MinImprovementCriterionResponse"] | components["schemas"]["MinAgreementCriterionResponse"])[];
             recommendation: components["schemas"]["RecommendationResponse"];
+            /** @description Shadow tests only: how b compared with a on the same inputs */
+            shadow?: components["schemas"]["ShadowSectionResponse"];
         };
         TimeseriesPointResponse: {
             /**
@@ -1734,6 +2054,59 @@ export interface components {
             to: string;
             /** @description Buckets with data per variant, oldest first (buckets without data are left out) */
             series: components["schemas"]["TimeseriesSeriesResponse"];
+        };
+        DisagreementResponse: {
+            /**
+             * @description Orders disagreements (newest has the highest)
+             * @example 812
+             */
+            id: string;
+            /**
+             * @description a's label (the answer served)
+             * @example safe
+             */
+            label_a: string;
+            /**
+             * @description b's label
+             * @example toxic
+             */
+            label_b: string;
+            /** @example 0.71 */
+            score_a: number | null;
+            /** @example 0.64 */
+            score_b: number | null;
+            /** @example v1.0.0 */
+            model_version_a: string;
+            /** @example v2.0.0 */
+            model_version_b: string;
+            /**
+             * @description The input, redacted (replaced entirely when a model labelled it pii; e-mail addresses and long numbers masked) and truncated to 200 characters
+             * @example this is [number] times worse than before
+             */
+            input: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        DisagreementPageResponse: {
+            /** @description Newest first; at most the latest 1,000 are kept per test */
+            items: components["schemas"]["DisagreementResponse"][];
+            /** @example 12 */
+            total: number;
+            /** @example 50 */
+            limit: number;
+            /** @example 0 */
+            offset: number;
+        };
+        GraduateShadowTestDto: {
+            /**
+             * @description Default: the shadow test’s name with " (A/B)"
+             * @example Safety Classifier v2 A/B
+             */
+            name?: string;
+            /** @description The starting split; give this or rollout */
+            traffic_split?: components["schemas"]["TrafficSplitDto"];
+            /** @description A guarded progressive rollout instead of a fixed split */
+            rollout?: components["schemas"]["RolloutDto"];
         };
         FeedbackRequest: {
             /**
@@ -4542,6 +4915,249 @@ export interface operations {
             414: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ShadowTests_disagreements: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DisagreementPageResponse"];
+                };
+            };
+            /** @description Invalid body, query or test id: VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged token */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Requires role: admin or service */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AB_TEST_NOT_FOUND */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_A_SHADOW_TEST */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    ShadowTests_graduate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                test_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GraduateShadowTestDto"];
+            };
+        };
+        responses: {
+            /** @description The new, active A/B test */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AbTestResponse"];
+                };
+            };
+            /** @description Invalid body, query or test id: VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, malformed, expired or forged token */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Requires role: admin */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description AB_TEST_NOT_FOUND */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description NOT_A_SHADOW_TEST, SHADOW_NOT_READY (with the recommendation and its reasons) or INVALID_TRANSITION */
+            409: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {

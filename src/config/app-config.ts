@@ -38,6 +38,10 @@ export class AppConfig {
   metricsFlushMs: number;
   metricsBufferMaxKeys: number;
   assignmentCacheRefreshMs: number;
+  /** Shadow comparisons waiting to run in-process; beyond this they are dropped and counted. */
+  shadowQueueSize: number;
+  /** How often the rollout scheduler looks for due rollout checks. */
+  rolloutCheckMs: number;
   rateLimitWritesPerMinute: number;
   rateLimitServiceWritesPerMinute: number;
   corsOrigins: string[];
@@ -228,6 +232,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsFlushMs: integer(env, 'METRICS_FLUSH_MS', 1000, 10, 3_600_000),
     metricsBufferMaxKeys: integer(env, 'METRICS_BUFFER_MAX_KEYS', 100_000, 10, 10_000_000),
     assignmentCacheRefreshMs: integer(env, 'ASSIGNMENT_CACHE_REFRESH_MS', 5000, 100, 3_600_000),
+    shadowQueueSize: integer(env, 'SHADOW_QUEUE_SIZE', 1000, 1, 1_000_000),
+    rolloutCheckMs: integer(env, 'ROLLOUT_CHECK_MS', 5000, 50, 3_600_000),
     rateLimitWritesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 6000, 0, 10_000_000),
     rateLimitServiceWritesPerMinute: integer(env, 'RATE_LIMIT_SERVICE_WRITES_PER_MINUTE', 600_000, 0, 100_000_000),
     corsOrigins: corsRaw ? corsRaw.split(',').map((origin) => origin.trim()).filter(Boolean) : [],

@@ -223,5 +223,9 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
   for (const name of requestSchemas) {
     if (!responseSchemas.has(name) && doc.components.schemas[name]) describeRequestDefaults(doc.components.schemas[name]);
   }
+  // A schema only used through a nullable reference is now inline: drop the orphaned component.
+  const used = new Set<string>();
+  collectRefs(doc.paths, doc.components.schemas, used);
+  for (const name of Object.keys(doc.components.schemas)) if (!used.has(name)) delete doc.components.schemas[name];
   return document;
 }

@@ -55,6 +55,9 @@ describe('A/B tests', () => {
         hash_seed: testId,
         metric_definitions: [],
         auto_pause: false,
+        mode: 'ab',
+        shadow_sample_rate: null,
+        source_test_id: null,
         winner: null,
         notes: null,
         start_date: null,
@@ -232,7 +235,7 @@ describe('A/B tests', () => {
 
     it.each<[string, Record<string, unknown>, string]>([
       ['an unknown field', { colour: 'red' }, 'VALIDATION_FAILED'],
-      ['a missing traffic_split', { traffic_split: undefined }, 'VALIDATION_FAILED'],
+      ['a missing traffic_split', { traffic_split: undefined }, 'INVALID_TRAFFIC_SPLIT'],
       ['a traffic_split that is not an object', { traffic_split: 'half' }, 'VALIDATION_FAILED'],
       ['an unknown field in traffic_split', { traffic_split: { a: 0.5, b: 0.5, c: 0 } }, 'VALIDATION_FAILED'],
       ['a share above 1', { traffic_split: { a: 1.5, b: -0.5 } }, 'VALIDATION_FAILED'],

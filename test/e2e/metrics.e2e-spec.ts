@@ -193,7 +193,7 @@ describe('metrics', () => {
         { variant: 'a', error: true },
         { variant: 'b', metric: 'accuracy', value: 1 },
       ]);
-      expect(result).toEqual({ accepted: 3, requests: 2, custom: 1 });
+      expect(result).toEqual({ accepted: 3, requests: 2, custom: 1, comparisons: 0 });
       expect(await totalRequests(t.dataSource, testId)).toEqual({ requests: 2, errors: 1 });
     });
 

@@ -21,6 +21,16 @@ export interface CompleteTestInput {
   notes?: string;
 }
 
+/**
+ * For automatic actors (the rollout scheduler): run inside the caller's transaction, and add the
+ * figures behind the decision to the audit event. With a manager, the caller invalidates the
+ * routing cache after its commit (invalidateAfterCommit).
+ */
+export interface ChangeOptions {
+  manager?: EntityManager;
+  details?: JsonObject;
+}
+
 interface Change {
   /** Columns to update (updatedAt is added). */
   changes: Partial<AbTest>;
@@ -73,9 +83,13 @@ export class AbTestLifecycleService {
    * active → paused: everyone gets variant a's version and no new assignments are made. `details`
    * go into the audit event's `after` (a guardrail records the numbers behind its decision).
    */
-  pauseTest(id: string, actor: string, details: JsonObject = {}): Promise<AbTest> {
-    return this.change(id, 'pause', actor, (test, to) =>
-      Promise.resolve({ changes: { status: to }, before: { status: test.status }, after: { ...details, status: to } }),
+  pauseTest(id: string, actor: string, details: JsonObject = {}, options: ChangeOptions = {}): Promise<AbTest> {
+    return this.change(
+      id,
+      'pause',
+      actor,
+      (test, to) => Promise.resolve({ changes: { status: to }, before: { status: test.status }, after: { ...details, ...options.details, status: to } }),
+      options.manager,
     );
   }
 
@@ -85,7 +99,7 @@ export class AbTestLifecycleService {
    * first flushes buffered metrics (outside the row lock), then freezes the results in the
    * transaction.
    */
-  async completeTest(id: string, input: CompleteTestInput, actor: string): Promise<AbTest> {
+  async completeTest(id: string, input: CompleteTestInput, actor: string, options: ChangeOptions = {}): Promise<AbTest> {
     const winner = input.winner ?? null;
     if (input.promote && winner === null) throw AbTestError.promoteRequiresWinner();
     await this.completionHook?.beforeTestCompletes?.(id);
@@ -99,16 +113,23 @@ export class AbTestLifecycleService {
       return {
         changes: { status: to, winner, endDate, notes: input.notes ?? test.notes },
         before: { status: test.status },
-        after: { status: to, winner, promoted_version: promoted, end_date: endDate.toISOString(), ...(input.notes !== undefined ? { notes: input.notes } : {}) },
+        after: {
+          ...options.details,
+          status: to,
+          winner,
+          promoted_version: promoted,
+          end_date: endDate.toISOString(),
+          ...(input.notes !== undefined ? { notes: input.notes } : {}),
+        },
       };
-    });
+    }, options.manager);
   }
 
   /**
    * Ramps the split (e.g. 10/90 → 50/50). Users already assigned keep their variant; new users are
    * bucketed under the new split, and their assignments record the new split_version.
    */
-  async changeTrafficSplit(id: string, split: TrafficSplit, actor: string): Promise<AbTest> {
+  async changeTrafficSplit(id: string, split: TrafficSplit, actor: string, options: ChangeOptions = {}): Promise<AbTest> {
     const problems = trafficSplitProblems(split);
     if (problems.length > 0) throw AbTestError.invalidTrafficSplit(problems);
     const next = { a: split.a, b: split.b };
@@ -122,9 +143,14 @@ export class AbTestLifecycleService {
           splitHistory: [...test.splitHistory, { version: splitVersion, ...next, since: new Date().toISOString() }],
         },
         before: { traffic_split: test.trafficSplit, split_version: test.splitVersion },
-        after: { traffic_split: next, split_version: splitVersion },
+        after: { ...options.details, traffic_split: next, split_version: splitVersion },
       });
-    });
+    }, options.manager);
+  }
+
+  /** After the commit of changes made in a caller's transaction: this instance routes by the new state at once. */
+  invalidateAfterCommit(modelType: string): void {
+    this.cache.invalidate(modelType);
   }
 
   private async change(
@@ -132,8 +158,9 @@ export class AbTestLifecycleService {
     action: LifecycleAction,
     actor: string,
     decide: (test: AbTest, to: AbTestStatus, manager: EntityManager) => Promise<Change | null>,
+    outer?: EntityManager,
   ): Promise<AbTest> {
-    const { test, changed } = await this.dataSource.transaction(async (manager) => {
+    const run = async (manager: EntityManager): Promise<{ test: AbTest; changed: boolean }> => {
       const test = await manager.getRepository(AbTest).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!test) throw AbTestError.notFound(id);
       const from = test.status;
@@ -148,7 +175,9 @@ export class AbTestLifecycleService {
       await appendAuditEvent(manager, { abTestId: id, action: eventAction(from, action), actor, before: change.before, after: change.after });
       await this.changeFeed.publish({ topic: AB_TESTS_TOPIC, key: test.modelType }, manager);
       return { test, changed: true };
-    });
+    };
+    if (outer) return (await run(outer)).test;
+    const { test, changed } = await this.dataSource.transaction(run);
     if (changed) this.cache.invalidate(test.modelType);
     return test;
   }

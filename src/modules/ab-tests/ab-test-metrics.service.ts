@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { parseMetricBatch } from '../metrics/metric-events.js';
+import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../metrics/metric-events.js';
 import { MetricsIngestionService, type IngestResult } from '../metrics/metrics-ingestion.service.js';
 import { AbTestError } from './ab-tests.errors.js';
 import type { AbTestStatus } from './lifecycle.js';
+import { ShadowDeltas } from './shadow/shadow-deltas.js';
+import { ShadowStore } from './shadow/shadow-store.js';
 
 /** Statuses that take metric events: a paused test still receives late outcomes of its requests. */
 const RECORDING: ReadonlySet<AbTestStatus> = new Set(['active', 'paused']);
@@ -11,23 +13,67 @@ const RECORDING: ReadonlySet<AbTestStatus> = new Set(['active', 'paused']);
 /** Metric batches posted for a test (`POST /ab-tests/{id}/metrics`). */
 @Injectable()
 export class AbTestMetricsService {
-  constructor(private readonly ingestion: MetricsIngestionService) {}
+  constructor(
+    private readonly ingestion: MetricsIngestionService,
+    private readonly shadow: ShadowStore,
+  ) {}
 
   /**
    * Validates the body `{events: [...]}` (400 naming the first bad event's index), then stores the
    * whole batch in one transaction that first locks the test row FOR SHARE: 404 for an unknown
    * test, 409 unless it is active or paused. Completing takes that row FOR UPDATE, so a batch is
-   * either in the frozen results or refused. Resolves once the batch is durable.
+   * either in the frozen results or refused. Comparison events (shadow tests only, else 409) are
+   * added to the shadow tables in the same transaction, exactly as in-process comparisons are.
+   * Resolves once the batch is durable.
    */
   async ingestBatch(testId: string, body: unknown): Promise<IngestResult> {
     const events = parseMetricBatch(body);
-    return this.ingestion.ingest(testId, events, (manager) => assertRecording(manager, testId));
+    const comparisons = events.filter(isComparisonEvent);
+    const deltas = comparisons.length > 0 ? toShadowDeltas(comparisons) : null;
+    return this.ingestion.ingest(testId, events, async (manager) => {
+      const test = await lockRecording(manager, testId);
+      if (deltas === null) return;
+      if (test.mode !== 'shadow') throw AbTestError.comparisonsNeedShadowTest(testId);
+      await this.shadow.add(manager, testId, deltas, { a: test.variant_a, b: test.variant_b });
+    });
   }
 }
 
-async function assertRecording(manager: EntityManager, testId: string): Promise<void> {
-  const rows = (await manager.query('SELECT status::text AS status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: AbTestStatus }>;
-  const status = rows[0]?.status;
-  if (status === undefined) throw AbTestError.notFound(testId);
-  if (!RECORDING.has(status)) throw AbTestError.notRecording(testId, status);
+interface RecordingTest {
+  status: AbTestStatus;
+  mode: string;
+  variant_a: string;
+  variant_b: string;
+}
+
+async function lockRecording(manager: EntityManager, testId: string): Promise<RecordingTest> {
+  const rows = (await manager.query('SELECT status::text AS status, mode, variant_a, variant_b FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as RecordingTest[];
+  const test = rows[0];
+  if (test === undefined) throw AbTestError.notFound(testId);
+  if (!RECORDING.has(test.status)) throw AbTestError.notRecording(testId, test.status);
+  return test;
+}
+
+function toShadowDeltas(events: readonly ComparisonEvent[]): ShadowDeltas {
+  const deltas = new ShadowDeltas();
+  const now = new Date();
+  for (const event of events) {
+    if (event.error_b === true) {
+      deltas.errorsB++;
+      continue;
+    }
+    deltas.addComparison(
+      {
+        labelA: event.label_a,
+        labelB: event.label_b!,
+        latencyMsA: event.latency_ms_a,
+        latencyMsB: event.latency_ms_b!,
+        scoreA: event.score_a ?? null,
+        scoreB: event.score_b ?? null,
+        input: event.input ?? null,
+      },
+      event.timestamp ? new Date(event.timestamp) : now,
+    );
+  }
+  return deltas;
 }

@@ -1,13 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../metrics/metrics-query.service.js';
-import { computeResults, declaredCriteria, type ResultsDocument } from '../metrics/stats/index.js';
+import { computeResults, declaredCriteria } from '../metrics/stats/index.js';
 import { AbTestsService } from './ab-tests.service.js';
 import { assignmentPhases, type AssignmentCount } from './assignment-phases.js';
 import type { Variant } from './bucketing.js';
 import type { AbTest } from './entities/ab-test.entity.js';
 import { frozenResultsOf, type FrozenResults } from './frozen-results.js';
 import { lookInterval } from './look-interval.js';
+import { withShadowResults, type AbTestResults } from './shadow/shadow-results.js';
+import { ShadowStore } from './shadow/shadow-store.js';
 
 export interface TimeseriesRequest {
   metric: TimeseriesMetric;
@@ -27,10 +29,11 @@ export class AbTestResultsService {
     private readonly dataSource: DataSource,
     private readonly tests: AbTestsService,
     private readonly query: MetricsQueryService,
+    private readonly shadow: ShadowStore,
   ) {}
 
   /** The results contract for a test: live while it runs, the frozen document once completed. */
-  async getResults(testId: string): Promise<ResultsDocument> {
+  async getResults(testId: string): Promise<AbTestResults> {
     const test = await this.tests.getTest(testId);
     if (test.status === 'completed') {
       const frozen = frozenResultsOf(test.metrics);
@@ -55,7 +58,7 @@ export class AbTestResultsService {
     return { frozen_at: results.computed_at, winner: test.winner, notes: test.notes, ...summary, results };
   }
 
-  private async read(test: AbTest, manager?: EntityManager): Promise<{ results: ResultsDocument; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
+  private async read(test: AbTest, manager?: EntityManager): Promise<{ results: AbTestResults; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
     const now = new Date();
     const query = manager ? this.query.within(manager) : this.query;
     const reads = [
@@ -67,7 +70,7 @@ export class AbTestResultsService {
     const [counts, totals, looks] = manager
       ? [await reads[0](), await reads[1](), await reads[2]()]
       : await Promise.all([reads[0](), reads[1](), reads[2]()]);
-    const results = computeResults({
+    const document = computeResults({
       testId: test.id,
       status: test.status,
       computedAt: now,
@@ -79,6 +82,7 @@ export class AbTestResultsService {
       looks,
       latencyExceedances: totals.latencyExceedances?.b,
     });
+    const results = test.mode === 'shadow' ? withShadowResults(document, test.criteria, await this.shadow.totals(test.id, manager ?? this.dataSource)) : document;
     return { results, summary: { variant_a: toVariantSummary(totals.snapshot.a), variant_b: toVariantSummary(totals.snapshot.b) } };
   }
 

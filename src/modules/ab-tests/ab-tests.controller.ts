@@ -104,7 +104,7 @@ export class AbTestsController {
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   async get(@Param() params: AbTestIdParam): Promise<AbTestDetailResponse> {
     const detail = await this.tests.getTestDetail(params.test_id);
-    return toAbTestDetailResponse(detail.test, detail.metrics, detail.assignments);
+    return toAbTestDetailResponse(detail.test, detail.metrics, detail.assignments, detail.rollout);
   }
 
   @Get(':test_id/events')

@@ -115,4 +115,28 @@ export class AbTestError extends DomainError {
   static otherUsersVariant(): AbTestError {
     return new AbTestError('FORBIDDEN_USER_ID', 'forbidden', 'A user token can only ask for its own variant; user_id needs a service or admin token');
   }
+
+  static invalidTestMode(problem: string): AbTestError {
+    return new AbTestError('INVALID_TEST_MODE', 'invalid', problem);
+  }
+
+  static invalidRollout(problems: string[]): AbTestError {
+    return new AbTestError('INVALID_ROLLOUT', 'invalid', problems.join('; '), { problems });
+  }
+
+  static notAShadowTest(id: string): AbTestError {
+    return new AbTestError('NOT_A_SHADOW_TEST', 'conflict', `A/B test ${id} is not a shadow test`, { test_id: id });
+  }
+
+  static comparisonsNeedShadowTest(id: string): AbTestError {
+    return new AbTestError('NOT_A_SHADOW_TEST', 'conflict', `A/B test ${id} is not a shadow test: comparison events are accepted by shadow tests only`, { test_id: id });
+  }
+
+  static shadowNotReady(id: string, decision: string, reasons: string[]): AbTestError {
+    return new AbTestError('SHADOW_NOT_READY', 'conflict', `Shadow test ${id} is not ready_for_ab (${decision}): ${reasons.join('; ')}`, {
+      test_id: id,
+      decision,
+      reasons,
+    });
+  }
 }

@@ -16,17 +16,24 @@ import { AssignmentService } from './assignment.service.js';
 import { GuardrailService } from './guardrail.service.js';
 import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER } from './metrics-ports.js';
 import { ResultsFreezer } from './results-freezer.js';
+import { ShadowTestsController } from './shadow-tests.controller.js';
+import { RolloutScheduler } from './rollout/rollout-scheduler.js';
+import { RolloutStore } from './rollout/rollout-store.js';
+import { ShadowRecorder } from './shadow/shadow-recorder.js';
+import { ShadowStore } from './shadow/shadow-store.js';
+import { ShadowTestsService } from './shadow/shadow-tests.service.js';
 
 /**
  * A/B tests: create, lifecycle, audit log, the assignment hot path, and the test's view of its
- * metrics (ingestion route, results, timeseries, frozen results, guardrails). Exports
- * AssignmentService (what conversation and safety inject), AbTestsService (reads) and
- * AbTestLifecycleService. Depends on MetricsModule, never the other way round: the seams of
+ * metrics (ingestion route, results, timeseries, frozen results, guardrails), shadow tests
+ * (comparisons, disagreements, graduation) and the rollout scheduler. Exports AssignmentService
+ * (what conversation and safety inject), AbTestsService (reads), AbTestLifecycleService and
+ * ShadowRecorder (where the predictions module's shadow runner reports). Depends on MetricsModule, never the other way round: the seams of
  * metrics-ports.ts are bound here to the metrics module's services.
  */
 @Module({
   imports: [ModelRegistryModule, MetricsModule],
-  controllers: [AssignmentController, AbTestsController, AbTestMetricsController],
+  controllers: [AssignmentController, AbTestsController, AbTestMetricsController, ShadowTestsController],
   providers: [
     ActiveTestsCache,
     AssignmentWriter,
@@ -37,10 +44,15 @@ import { ResultsFreezer } from './results-freezer.js';
     AbTestResultsService,
     ResultsFreezer,
     GuardrailService,
+    ShadowStore,
+    ShadowRecorder,
+    ShadowTestsService,
+    RolloutStore,
+    RolloutScheduler,
     { provide: AB_TEST_METRICS_READER, useExisting: MetricsQueryService },
     { provide: AB_TEST_METRIC_RECORDER, useExisting: MetricsService },
     { provide: AB_TEST_COMPLETION_HOOK, useExisting: ResultsFreezer },
   ],
-  exports: [AssignmentService, AbTestsService, AbTestLifecycleService],
+  exports: [AssignmentService, AbTestsService, AbTestLifecycleService, ShadowRecorder],
 })
 export class AbTestsModule {}

@@ -7,7 +7,7 @@ import { AbTestError } from './ab-tests.errors.js';
 import type { Variant } from './bucketing.js';
 import type { CreateAbTestDto } from './dto/create-ab-test.dto.js';
 import type { AssignmentCounts } from './dto/ab-test.response.js';
-import { AbTest, type AbTestCriteria, type MetricDefinition } from './entities/ab-test.entity.js';
+import { AbTest, type AbTestCriteria, type AbTestMode, type MetricDefinition } from './entities/ab-test.entity.js';
 import { AbTestEvent } from './entities/ab-test-event.entity.js';
 import { frozenResultsOf } from './frozen-results.js';
 import type { AbTestStatus } from './lifecycle.js';
@@ -22,6 +22,8 @@ import {
 } from './metrics-ports.js';
 import { trafficSplitProblems } from './traffic-split.js';
 import { assertVersionsUsable } from './version-check.js';
+import { DEFAULT_STEP_MIN_REQUESTS, DEFAULT_STEP_MIN_SECONDS, rolloutStepProblems } from './dto/rollout.dto.js';
+import { RolloutStore, type Rollout, type RolloutPlan } from './rollout/rollout-store.js';
 
 export interface AbTestFilter {
   modelType?: string;
@@ -37,6 +39,7 @@ export interface Page<T> {
 
 export interface AbTestDetail {
   test: AbTest;
+  rollout: Rollout | null;
   metrics: AbTestMetricsSummary;
   assignments: AssignmentCounts;
 }
@@ -50,6 +53,7 @@ export class AbTestsService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly registry: ModelRegistryService,
+    private readonly rollouts: RolloutStore,
     @Optional() @Inject(AB_TEST_METRICS_READER) metricsReader?: AbTestMetricsReader,
     @Optional() @Inject(AB_TEST_METRIC_RECORDER) metricRecorder?: AbTestMetricRecorder,
   ) {
@@ -58,9 +62,8 @@ export class AbTestsService {
   }
 
   /** A new test in draft, after checking its split, metrics and both model versions. */
-  async createTest(input: CreateAbTestDto, actor: string): Promise<AbTest> {
-    const problems = trafficSplitProblems(input.traffic_split);
-    if (problems.length > 0) throw AbTestError.invalidTrafficSplit(problems);
+  async createTest(input: CreateAbTestDto, actor: string, options: { sourceTestId?: string } = {}): Promise<AbTest> {
+    const { mode, split, rollout } = modeAndSplit(input);
     if (input.variant_a === input.variant_b) throw AbTestError.identicalVariants(input.variant_a);
     const metricDefinitions: MetricDefinition[] = (input.metrics ?? []).map((m) => ({ name: m.name, higher_is_better: m.higher_is_better ?? true }));
     const seen = new Set<string>();
@@ -76,7 +79,6 @@ export class AbTestsService {
 
     const id = randomUUID();
     const now = new Date();
-    const split = { a: input.traffic_split.a, b: input.traffic_split.b };
     const test: AbTest = Object.assign(new AbTest(), {
       id,
       name: input.name,
@@ -92,6 +94,9 @@ export class AbTestsService {
       hashSeed: input.hash_seed ?? id,
       metricDefinitions,
       autoPause: input.auto_pause ?? false,
+      mode,
+      shadowSampleRate: mode === 'shadow' ? (input.shadow_sample_rate ?? 1) : null,
+      sourceTestId: options.sourceTestId ?? null,
       metrics: null,
       winner: null,
       notes: null,
@@ -108,8 +113,19 @@ export class AbTestsService {
         action: 'created',
         actor,
         before: null,
-        after: { status: 'draft', model_type: test.modelType, variant_a: test.variantA, variant_b: test.variantB, traffic_split: split },
+        after: {
+          status: 'draft',
+          model_type: test.modelType,
+          variant_a: test.variantA,
+          variant_b: test.variantB,
+          traffic_split: split,
+          mode,
+          ...(mode === 'shadow' ? { shadow_sample_rate: test.shadowSampleRate } : {}),
+          ...(rollout ? { rollout: { steps: rollout.steps, step_min_seconds: rollout.stepMinSeconds, step_min_requests: rollout.stepMinRequests, auto_complete: rollout.autoComplete } } : {}),
+          ...(test.sourceTestId ? { source_test_id: test.sourceTestId } : {}),
+        },
       });
+      if (rollout) await this.rollouts.insert(manager, id, rollout);
     });
     return test;
   }
@@ -137,11 +153,12 @@ export class AbTestsService {
   async getTestDetail(id: string): Promise<AbTestDetail> {
     const test = await this.getTest(id);
     const frozen = test.status === 'completed' ? frozenResultsOf(test.metrics) : null;
-    const [metrics, assignments] = await Promise.all([
+    const [metrics, assignments, rollout] = await Promise.all([
       frozen ? { variant_a: frozen.variant_a, variant_b: frozen.variant_b } : this.metricsReader.summarize(id),
       this.countAssignments(id),
+      this.rollouts.find(id),
     ]);
-    return { test, metrics, assignments };
+    return { test, metrics, assignments, rollout };
   }
 
   async countAssignments(id: string): Promise<AssignmentCounts> {
@@ -176,6 +193,45 @@ export class AbTestsService {
   }
 }
 
+/**
+ * The mode, the stored split and the rollout plan of a new test (400 on a combination that makes
+ * no sense): a shadow test serves a to everyone ({a: 1, b: 0}, any given split ignored) and takes
+ * no rollout; an A/B test with a rollout starts at its first step; otherwise the split is required.
+ */
+function modeAndSplit(input: CreateAbTestDto): { mode: AbTestMode; split: { a: number; b: number }; rollout: RolloutPlan | null } {
+  const mode = input.mode ?? 'ab';
+  if (mode === 'shadow') {
+    if (input.rollout) throw AbTestError.invalidTestMode('rollout applies to A/B tests; a shadow test that is ready_for_ab graduates to one (POST /ab-tests/{id}/graduate)');
+    return { mode, split: { a: 1, b: 0 }, rollout: null };
+  }
+  if (input.shadow_sample_rate !== undefined) throw AbTestError.invalidTestMode('shadow_sample_rate applies to shadow tests (mode: "shadow")');
+  if (input.criteria?.min_agreement !== undefined) throw AbTestError.invalidTestMode('criteria.min_agreement applies to shadow tests (mode: "shadow")');
+  if (input.rollout) {
+    const problems = rolloutStepProblems(input.rollout.steps);
+    if (problems.length > 0) throw AbTestError.invalidRollout(problems);
+    const first = input.rollout.steps[0]!;
+    return {
+      mode,
+      split: rolloutSplit(first),
+      rollout: {
+        steps: [...input.rollout.steps],
+        stepMinSeconds: input.rollout.step_min_seconds ?? DEFAULT_STEP_MIN_SECONDS,
+        stepMinRequests: input.rollout.step_min_requests ?? DEFAULT_STEP_MIN_REQUESTS,
+        autoComplete: input.rollout.auto_complete ?? false,
+      },
+    };
+  }
+  if (!input.traffic_split) throw AbTestError.invalidTrafficSplit(['traffic_split is required for an A/B test without a rollout']);
+  const problems = trafficSplitProblems(input.traffic_split);
+  if (problems.length > 0) throw AbTestError.invalidTrafficSplit(problems);
+  return { mode, split: { a: input.traffic_split.a, b: input.traffic_split.b }, rollout: null };
+}
+
+/** The split with b at `share` (a's share rounded so the two sum to exactly 1 within 1e-12). */
+export function rolloutSplit(share: number): { a: number; b: number } {
+  return { a: Math.round((1 - share) * 1e12) / 1e12, b: share };
+}
+
 /** Only the criteria that were given, so results list exactly what the test declared. */
 function compactCriteria(criteria: CreateAbTestDto['criteria']): AbTestCriteria {
   const result: AbTestCriteria = {};
@@ -184,5 +240,6 @@ function compactCriteria(criteria: CreateAbTestDto['criteria']): AbTestCriteria 
   if (criteria.max_error_rate !== undefined) result.max_error_rate = criteria.max_error_rate;
   if (criteria.max_latency_ms !== undefined) result.max_latency_ms = criteria.max_latency_ms;
   if (criteria.min_improvement !== undefined) result.min_improvement = criteria.min_improvement;
+  if (criteria.min_agreement !== undefined) result.min_agreement = criteria.min_agreement;
   return result;
 }

@@ -35,9 +35,11 @@ interface RunningTestRow {
   traffic_split: TrafficSplit;
   split_version: number;
   hash_seed: string;
+  mode: string;
+  shadow_sample_rate: number | null;
 }
 
-const RUNNING_TEST_COLUMNS = 'id, model_type, status, variant_a, variant_b, traffic_split, split_version, hash_seed';
+const RUNNING_TEST_COLUMNS = 'id, model_type, status, variant_a, variant_b, traffic_split, split_version, hash_seed, mode, shadow_sample_rate';
 
 /**
  * The assignment hot path's view of each model type: its active or paused test, else its production
@@ -177,6 +179,15 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
       splitVersion: row.split_version,
       resultA: result('a', row.variant_a),
       resultB: result('b', row.variant_b),
+      shadowResult:
+        row.mode === 'shadow'
+          ? Object.freeze<ModelVersionForUser>({
+              abTestId: row.id,
+              variant: 'a',
+              version: row.variant_a,
+              shadow: Object.freeze({ version: row.variant_b, sampleRate: Number(row.shadow_sample_rate ?? 1) }),
+            })
+          : null,
       assigned: previous?.id === row.id ? previous.assigned : new BoundedCache<string, Variant>(ASSIGNED_USERS_PER_GENERATION),
     });
   }

@@ -15,7 +15,8 @@ const MAX_ATTEMPTS = 3;
  *
  * 1. No active or paused test for the model type → its production version (`variant: null`).
  * 2. Paused → variant a's version for everyone; nothing is stored.
- * 3. Active → the user's stored assignment (memory first, then the database); a new user is
+ * 3. Active shadow test → variant a's version for everyone, naming b's version to shadow; nothing is stored.
+ * 4. Active → the user's stored assignment (memory first, then the database); a new user is
  *    bucketed with GrowthBook hash v2 under the current split and stored before the answer.
  */
 @Injectable()
@@ -37,6 +38,7 @@ export class AssignmentService {
       const test = routing.test;
       if (test === null) return routing.production;
       if (test.status === 'paused') return test.resultA;
+      if (test.shadowResult !== null) return test.shadowResult;
       const known = test.assigned.get(userId);
       if (known !== undefined) return known === 'a' ? test.resultA : test.resultB;
       const stored = await this.storeNewAssignment(test, userId);

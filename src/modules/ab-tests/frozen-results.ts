@@ -1,4 +1,4 @@
-import type { ResultsDocument } from '../metrics/stats/results-document.js';
+import type { AbTestResults } from './shadow/shadow-results.js';
 import type { Variant } from './bucketing.js';
 import type { AbTestMetricsSummary, VariantMetricsSummary } from './metrics-ports.js';
 
@@ -13,7 +13,7 @@ export interface FrozenResults extends AbTestMetricsSummary {
   notes: string | null;
   variant_a: VariantMetricsSummary;
   variant_b: VariantMetricsSummary;
-  results: ResultsDocument;
+  results: AbTestResults;
 }
 
 /** The frozen results in a test's `metrics` column, or null when there are none (yet). */

@@ -4,6 +4,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
 import { AbTest } from './entities/ab-test.entity.js';
 import type { AbTestCompletionHook } from './metrics-ports.js';
+import { ShadowRecorder } from './shadow/shadow-recorder.js';
 
 /**
  * The completion hook (AB_TEST_COMPLETION_HOOK): when a test completes, its final results — the
@@ -19,6 +20,7 @@ export class ResultsFreezer implements AbTestCompletionHook {
   constructor(
     private readonly metrics: MetricsService,
     private readonly results: AbTestResultsService,
+    private readonly shadow: ShadowRecorder,
   ) {}
 
   /**
@@ -28,7 +30,7 @@ export class ResultsFreezer implements AbTestCompletionHook {
    */
   async beforeTestCompletes(testId: string): Promise<void> {
     try {
-      await this.metrics.flushNow();
+      await Promise.all([this.metrics.flushNow(), this.shadow.flushNow()]);
     } catch (error) {
       this.logger.warn(
         `completing A/B test ${testId}: flushing buffered metrics failed, so its frozen results may miss this instance's latest recordings: ${error instanceof Error ? error.message : String(error)}`,

@@ -8,6 +8,17 @@ export interface ModelVersionForUser {
   /** a or b within the test; null when no test runs. */
   readonly variant: Variant | null;
   readonly version: string;
+  /**
+   * Active shadow tests only: the version to run on the same input after answering with `version`
+   * (for a sampled share of requests), never to serve.
+   */
+  readonly shadow?: ShadowTarget;
+}
+
+export interface ShadowTarget {
+  readonly version: string;
+  /** Share of requests to run it on (0 < r ≤ 1). */
+  readonly sampleRate: number;
 }
 
 /** An active or paused test as the assignment hot path needs it. */
@@ -20,6 +31,8 @@ export interface RunningTest {
   /** Shared, frozen answers: the hot path allocates nothing for a known user. */
   readonly resultA: ModelVersionForUser;
   readonly resultB: ModelVersionForUser;
+  /** Shadow tests: what every user gets while active (a's version, with b to shadow); null for A/B tests. */
+  readonly shadowResult: ModelVersionForUser | null;
   /**
    * user id → stored variant. Assignments never change while the test exists, so this can only be
    * stale by missing entries, never by wrong ones; it survives cache reloads of the same test.

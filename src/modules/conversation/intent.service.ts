@@ -5,6 +5,7 @@ import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.ser
 import { AbTestedClassifier, type Classification } from '../predictions/ab-tested-classifier.js';
 import { PhaseTimings } from '../predictions/phase-timings.js';
 import { PredictionStore } from '../predictions/prediction-store.js';
+import { ShadowRunner } from '../predictions/shadow-runner.js';
 
 export const INTENT_MODEL_TYPE = 'intent_classifier';
 
@@ -13,8 +14,8 @@ export const INTENT_MODEL_TYPE = 'intent_classifier';
 export class IntentService {
   private readonly classifier: AbTestedClassifier;
 
-  constructor(assignment: AssignmentService, runtime: ModelRuntimeService, metrics: MetricsService, predictions: PredictionStore, timings: PhaseTimings) {
-    this.classifier = new AbTestedClassifier(INTENT_MODEL_TYPE, { assignment, runtime, metrics, predictions, timings });
+  constructor(assignment: AssignmentService, runtime: ModelRuntimeService, metrics: MetricsService, predictions: PredictionStore, timings: PhaseTimings, shadow: ShadowRunner) {
+    this.classifier = new AbTestedClassifier(INTENT_MODEL_TYPE, { assignment, runtime, metrics, predictions, timings, shadow });
   }
 
   classifyIntent(userId: string, text: string): Promise<Classification> {

@@ -7,7 +7,10 @@ import { MetricsError } from './metrics.errors.js';
  * (`metric` + `value`; counts as no request). Null means absent.
  */
 export interface MetricEvent {
-  variant: 'a' | 'b';
+  /** Absent for request outcomes and custom values; `comparison` for a shadow test's comparison. */
+  type?: 'comparison' | null;
+  /** Required unless `type` is `comparison`. */
+  variant?: 'a' | 'b';
   latency_ms?: number | null;
   error?: boolean | null;
   metric?: string | null;
@@ -16,7 +19,27 @@ export interface MetricEvent {
   user_id?: string | null;
   /** When it happened (ISO 8601 with a zone); defaults to the time of ingestion. */
   timestamp?: string | null;
+  /* Comparison events (shadow tests): a's and b's answers on one input. */
+  label_a?: string | null;
+  label_b?: string | null;
+  latency_ms_a?: number | null;
+  latency_ms_b?: number | null;
+  error_b?: boolean | null;
+  score_a?: number | null;
+  score_b?: number | null;
+  /** The input, kept (redacted, truncated) only if a and b disagree. */
+  input?: string | null;
 }
+
+/** A validated comparison event. */
+export type ComparisonEvent = MetricEvent & { type: 'comparison'; label_a: string; latency_ms_a: number };
+
+export function isComparisonEvent(event: MetricEvent): event is ComparisonEvent {
+  return event.type === 'comparison';
+}
+
+export const MAX_LABEL_LENGTH = 100;
+export const MAX_COMPARISON_INPUT_LENGTH = 10_000;
 
 export const MAX_EVENTS_PER_BATCH = 10_000;
 export const MAX_USER_ID_LENGTH = 200;
@@ -24,6 +47,7 @@ export const MAX_USER_ID_LENGTH = 200;
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 const FIELDS = new Set(['variant', 'latency_ms', 'error', 'metric', 'value', 'user_id', 'timestamp']);
+const COMPARISON_FIELDS = new Set(['type', 'label_a', 'label_b', 'latency_ms_a', 'latency_ms_b', 'error_b', 'score_a', 'score_b', 'input', 'user_id', 'timestamp']);
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 const present = (value: unknown): boolean => value !== undefined && value !== null;
@@ -36,6 +60,10 @@ const isFiniteNumber = (value: unknown): value is number => typeof value === 'nu
 export function metricEventProblem(event: unknown, now: number = Date.now()): string | null {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) return 'must be an object';
   const e = event as Record<string, unknown>;
+  if (present(e.type)) {
+    if (e.type !== 'comparison') return 'type must be "comparison" (or absent for a request outcome or custom metric value)';
+    return comparisonProblem(e, now);
+  }
   for (const key in e) if (!FIELDS.has(key)) return `unknown field "${key}"`;
   if (e.variant !== 'a' && e.variant !== 'b') return 'variant must be "a" or "b"';
   if (present(e.latency_ms) && !(isFiniteNumber(e.latency_ms) && e.latency_ms >= 0)) return 'latency_ms must be a finite number ≥ 0';
@@ -44,14 +72,8 @@ export function metricEventProblem(event: unknown, now: number = Date.now()): st
     return 'metric must be a lowercase slug (^[a-z][a-z0-9_]{0,62}$)';
   }
   if (present(e.value) && !isFiniteNumber(e.value)) return 'value must be a finite number';
-  if (present(e.user_id) && !(typeof e.user_id === 'string' && e.user_id.length <= MAX_USER_ID_LENGTH)) {
-    return `user_id must be a string of at most ${MAX_USER_ID_LENGTH} characters`;
-  }
-  if (present(e.timestamp)) {
-    const at = typeof e.timestamp === 'string' && ISO_TIMESTAMP.test(e.timestamp) ? Date.parse(e.timestamp) : NaN;
-    if (Number.isNaN(at)) return 'timestamp must be an ISO 8601 date-time with a time zone, e.g. 2026-01-05T09:00:00Z';
-    if (at > now + MAX_FUTURE_SKEW_MS) return 'timestamp is in the future';
-  }
+  const common = userAndTimestampProblem(e, now);
+  if (common !== null) return common;
   const outcome = present(e.latency_ms) || present(e.error);
   const custom = present(e.metric) || present(e.value);
   if (outcome && custom) {
@@ -60,6 +82,43 @@ export function metricEventProblem(event: unknown, now: number = Date.now()): st
   if (!outcome && !custom) return 'needs latency_ms and/or error (a request outcome), or metric and value (a custom metric value)';
   if (custom && !(present(e.metric) && present(e.value))) return 'a custom metric value needs both metric and value';
   return null;
+}
+
+function userAndTimestampProblem(e: Record<string, unknown>, now: number): string | null {
+  if (present(e.user_id) && !(typeof e.user_id === 'string' && e.user_id.length <= MAX_USER_ID_LENGTH)) {
+    return `user_id must be a string of at most ${MAX_USER_ID_LENGTH} characters`;
+  }
+  if (present(e.timestamp)) {
+    const at = typeof e.timestamp === 'string' && ISO_TIMESTAMP.test(e.timestamp) ? Date.parse(e.timestamp) : NaN;
+    if (Number.isNaN(at)) return 'timestamp must be an ISO 8601 date-time with a time zone, e.g. 2026-01-05T09:00:00Z';
+    if (at > now + MAX_FUTURE_SKEW_MS) return 'timestamp is in the future';
+  }
+  return null;
+}
+
+const isLabel = (value: unknown): value is string => typeof value === 'string' && value.length >= 1 && value.length <= MAX_LABEL_LENGTH;
+
+/**
+ * A comparison of a shadow test: `label_a` and `latency_ms_a` always; `label_b` and
+ * `latency_ms_b` unless `error_b` is true (b failed, so it has neither).
+ */
+function comparisonProblem(e: Record<string, unknown>, now: number): string | null {
+  for (const key in e) if (!COMPARISON_FIELDS.has(key)) return `unknown field "${key}" in a comparison event`;
+  if (!isLabel(e.label_a)) return `label_a must be a string of 1 to ${MAX_LABEL_LENGTH} characters`;
+  if (!(isFiniteNumber(e.latency_ms_a) && e.latency_ms_a >= 0)) return 'latency_ms_a must be a finite number ≥ 0';
+  if (present(e.error_b) && typeof e.error_b !== 'boolean') return 'error_b must be true or false';
+  if (e.error_b !== true) {
+    if (!isLabel(e.label_b)) return `label_b must be a string of 1 to ${MAX_LABEL_LENGTH} characters (or error_b: true)`;
+    if (!(isFiniteNumber(e.latency_ms_b) && e.latency_ms_b >= 0)) return 'latency_ms_b must be a finite number ≥ 0 (or error_b: true)';
+  } else {
+    if (present(e.label_b) && !isLabel(e.label_b)) return `label_b must be a string of 1 to ${MAX_LABEL_LENGTH} characters`;
+    if (present(e.latency_ms_b) && !(isFiniteNumber(e.latency_ms_b) && e.latency_ms_b >= 0)) return 'latency_ms_b must be a finite number ≥ 0';
+  }
+  for (const key of ['score_a', 'score_b'] as const) if (present(e[key]) && !isFiniteNumber(e[key])) return `${key} must be a finite number`;
+  if (present(e.input) && !(typeof e.input === 'string' && e.input.length <= MAX_COMPARISON_INPUT_LENGTH)) {
+    return `input must be a string of at most ${MAX_COMPARISON_INPUT_LENGTH} characters`;
+  }
+  return userAndTimestampProblem(e, now);
 }
 
 /**

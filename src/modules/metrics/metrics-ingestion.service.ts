@@ -14,6 +14,8 @@ export interface IngestResult {
   requests: number;
   /** Custom metric values among them. */
   custom: number;
+  /** Comparison events among them (shadow tests; stored by the guard's caller, not here). */
+  comparisons: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface IngestResult {
  * FOR SHARE and refuse a draft or completed test by throwing a DomainError. Throwing rolls the
  * batch back. Batches arriving together may share one transaction (group commit): a DomainError
  * refuses only this batch; any other error makes every batch of the group retry on its own.
+ * It may also write (e.g. a shadow test's comparisons), which then commits or rolls back with the batch.
  */
 export type IngestGuard = (manager: EntityManager) => Promise<void>;
 
@@ -72,12 +75,12 @@ export class MetricsIngestionService {
     if (!isUuid(testId)) throw MetricsError.testNotFound(testId);
     const now = Date.now();
     validateMetricEvents(events, now);
-    const { rows, requests, custom } = aggregateEvents(testId, events, now);
+    const { rows, requests, custom, comparisons } = aggregateEvents(testId, events, now);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ testId: testId.toLowerCase(), rows: rows.list(), guard, resolve, reject });
       this.drain();
     });
-    return { accepted: events.length, requests, custom };
+    return { accepted: events.length, requests, custom, comparisons };
   }
 
   private drain(): void {
@@ -176,7 +179,11 @@ function merged(batches: readonly QueuedBatch[]): AggregateRow[] {
 }
 
 /** Validated events → aggregate rows at every grain, with the request and custom-value counts. */
-export function aggregateEvents(testId: string, events: readonly MetricEvent[], now: number): { rows: AggregateRowSet; requests: number; custom: number } {
+export function aggregateEvents(
+  testId: string,
+  events: readonly MetricEvent[],
+  now: number,
+): { rows: AggregateRowSet; requests: number; custom: number; comparisons: number } {
   const nowMinute = minuteOf(now);
   const buffers = new Map<number, DeltaBuffer>();
   const testOf = (minute: number): TestDeltas => {
@@ -194,9 +201,15 @@ export function aggregateEvents(testId: string, events: readonly MetricEvent[], 
   };
   let requests = 0;
   let custom = 0;
+  let comparisons = 0;
   let lastTimestamp: string | null = null;
   let lastMinute = nowMinute;
   for (const event of events) {
+    // A shadow test's comparison: not a request of either variant (the guard stores it).
+    if (event.type === 'comparison') {
+      comparisons++;
+      continue;
+    }
     let minute = nowMinute;
     if (event.timestamp !== undefined && event.timestamp !== null) {
       // Batches usually carry runs of equal or same-minute timestamps: parse each string once.
@@ -206,7 +219,7 @@ export function aggregateEvents(testId: string, events: readonly MetricEvent[], 
       }
       minute = lastMinute;
     }
-    const deltas = testOf(minute)[event.variant];
+    const deltas = testOf(minute)[event.variant!];
     if (event.metric !== undefined && event.metric !== null) {
       const metric = CUSTOM_PREFIX + event.metric;
       let values = deltas.custom?.get(metric);
@@ -225,7 +238,7 @@ export function aggregateEvents(testId: string, events: readonly MetricEvent[], 
   }
   const rows = new AggregateRowSet();
   for (const buffer of buffers.values()) rows.addBuffer(buffer);
-  return { rows, requests, custom };
+  return { rows, requests, custom, comparisons };
 }
 
 function sqlState(error: unknown): string | undefined {

@@ -9,6 +9,7 @@ import { ModelUnavailableError } from '../model-registry/model-registry.errors.j
 import type { PhaseTimings } from './phase-timings.js';
 import type { PredictionStore } from './prediction-store.js';
 import { NoServingVersionError } from './predictions.errors.js';
+import type { ShadowRunner } from './shadow-runner.js';
 
 export interface Classification {
   predictionId: string;
@@ -27,6 +28,8 @@ export interface ClassifierDependencies {
   metrics: MetricsService;
   predictions: PredictionStore;
   timings: PhaseTimings;
+  /** Runs b of a shadow test off the request path; without it shadow tests only serve a. */
+  shadow?: ShadowRunner;
 }
 
 /**
@@ -91,6 +94,19 @@ export class AbTestedClassifier {
     // Counted once the answer can be given: a classification whose prediction cannot be stored (the
     // database is down) answers 503, and a request the caller never got is not one its variant served.
     if (abTestId && variant) metrics.recordRequest(abTestId, variant, { latencyMs, error: false });
+    // A shadow test: b answers the same input later, off this request's path (see ShadowRunner).
+    const shadow = choice.shadow;
+    if (shadow !== undefined && abTestId && (shadow.sampleRate >= 1 || Math.random() < shadow.sampleRate)) {
+      this.deps.shadow?.submit({
+        testId: abTestId,
+        modelType: this.modelType,
+        versionB: shadow.version,
+        text,
+        labelA: output.label,
+        scoreA: output.score,
+        latencyMsA: latencyMs,
+      });
+    }
     marks.push(performance.now());
     timings.record(this.modelType, marks);
 

@@ -8,6 +8,7 @@ import { PhaseTimings, phaseTimings } from './phase-timings.js';
 import { PredictionEntity } from './prediction.entity.js';
 import { PredictionStore } from './prediction-store.js';
 import { PredictionsController } from './predictions.controller.js';
+import { ShadowRunner } from './shadow-runner.js';
 
 /**
  * The `predictions` table shared by the safety and conversation modules: the group-commit writer
@@ -16,7 +17,7 @@ import { PredictionsController } from './predictions.controller.js';
 @Module({
   imports: [TypeOrmModule.forFeature([PredictionEntity]), AbTestsModule, ModelRegistryModule, MetricsModule],
   controllers: [PredictionsController],
-  providers: [PredictionStore, FeedbackService, { provide: PhaseTimings, useFactory: phaseTimings }],
-  exports: [PredictionStore, PhaseTimings],
+  providers: [PredictionStore, FeedbackService, ShadowRunner, { provide: PhaseTimings, useFactory: phaseTimings }],
+  exports: [PredictionStore, PhaseTimings, ShadowRunner],
 })
 export class PredictionsModule {}

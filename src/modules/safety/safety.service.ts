@@ -5,6 +5,7 @@ import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.ser
 import { AbTestedClassifier, type Classification } from '../predictions/ab-tested-classifier.js';
 import { PhaseTimings } from '../predictions/phase-timings.js';
 import { PredictionStore } from '../predictions/prediction-store.js';
+import { ShadowRunner } from '../predictions/shadow-runner.js';
 
 export const SAFETY_MODEL_TYPE = 'safety_classifier';
 /** The one label that lets a message through; every other label of the classifier is a reason to refuse. */
@@ -19,8 +20,8 @@ export interface SafetyVerdict extends Classification {
 export class SafetyService {
   private readonly classifier: AbTestedClassifier;
 
-  constructor(assignment: AssignmentService, runtime: ModelRuntimeService, metrics: MetricsService, predictions: PredictionStore, timings: PhaseTimings) {
-    this.classifier = new AbTestedClassifier(SAFETY_MODEL_TYPE, { assignment, runtime, metrics, predictions, timings });
+  constructor(assignment: AssignmentService, runtime: ModelRuntimeService, metrics: MetricsService, predictions: PredictionStore, timings: PhaseTimings, shadow: ShadowRunner) {
+    this.classifier = new AbTestedClassifier(SAFETY_MODEL_TYPE, { assignment, runtime, metrics, predictions, timings, shadow });
   }
 
   async checkText(userId: string, text: string): Promise<SafetyVerdict> {

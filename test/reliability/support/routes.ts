@@ -93,6 +93,8 @@ export const ROUTE_TABLE: Record<RouteKey, RouteSpec> = {
   'POST /api/v1/ab-tests/:test_id/metrics': { access: ADMIN_SERVICE, probe: { body: {} } },
   'GET /api/v1/ab-tests/:test_id/results': { access: ADMIN_SERVICE },
   'GET /api/v1/ab-tests/:test_id/timeseries': { access: ADMIN_SERVICE, probe: { query: 'metric=latency_ms' } },
+  'GET /api/v1/ab-tests/:test_id/disagreements': { access: ADMIN_SERVICE },
+  'POST /api/v1/ab-tests/:test_id/graduate': { access: ADMIN, probe: { body: {} } },
 
   // Application services: checks and messages are made for users (by them or by a service).
   'POST /api/v1/safety/check': { access: USER_SERVICE, probe: { body: {} } },

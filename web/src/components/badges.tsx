@@ -6,6 +6,8 @@ const DECISION_TEXT: Record<Decision, string> = {
   keep_a: 'keep a',
   no_difference: 'no difference',
   stop_guardrail: 'guardrail stop',
+  ready_for_ab: 'ready for A/B',
+  keep_shadowing: 'keep shadowing',
 };
 
 export function decisionText(decision: Decision): string {

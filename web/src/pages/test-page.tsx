@@ -87,6 +87,8 @@ export function TestPage({ id, canWrite }: { id: string; canWrite: boolean }) {
         <Overview test={test} events={events} />
         <Criteria results={results} />
       </div>
+      {test.rollout && <RolloutState test={test} rollout={test.rollout} />}
+      {results.shadow && <ShadowSection results={results} shadow={results.shadow} />}
       <VariantTable test={test} />
       <StatisticsTable results={results} />
 
@@ -201,6 +203,102 @@ function splitText(value: Record<string, unknown> | null): string {
   const split = (value?.traffic_split ?? value) as { a?: unknown; b?: unknown } | null | undefined;
   if (!split || typeof split.a !== 'number' || typeof split.b !== 'number') return '?';
   return `a ${percent(split.a, 1)} / b ${percent(split.b, 1)}`;
+}
+
+const ROLLOUT_STATE_TEXT: Record<NonNullable<Schemas['AbTestDetailResponse']['rollout']>['state'], string> = {
+  ramping: 'ramping: b moves to the next step when this one has lasted long enough, with enough requests and no guardrail breached',
+  holding: 'holding at the last step: waiting for a conclusive recommendation (auto-complete) or for a person',
+  rolled_back: 'rolled back: a guardrail was breached, b is at 0 and the test is paused',
+  done: 'done: the test is completed',
+};
+
+function RolloutState({ test, rollout }: { test: AbTestDetail; rollout: NonNullable<Schemas['AbTestDetailResponse']['rollout']> }) {
+  return (
+    <section aria-labelledby="rollout-heading">
+      <h2 id="rollout-heading">Rollout</h2>
+      <ol className="rollout-steps">
+        {rollout.steps.map((share, index) => (
+          <li key={share} aria-current={index === rollout.current_step ? 'step' : undefined}>
+            {index === rollout.current_step ? <strong>b {percent(share, 1)} (current)</strong> : `b ${percent(share, 1)}`}
+          </li>
+        ))}
+      </ol>
+      <dl className="facts">
+        <dt>State</dt>
+        <dd data-testid="rollout-state">{ROLLOUT_STATE_TEXT[rollout.state]}</dd>
+        <dt>Each step</dt>
+        <dd>
+          at least {count(rollout.step_min_seconds)} s and {count(rollout.step_min_requests)} requests per variant; auto-complete {rollout.auto_complete ? 'on' : 'off'}
+        </dd>
+        <dt>Current step since</dt>
+        <dd>{dateTime(rollout.step_started_at)}</dd>
+        <dt>Next check</dt>
+        <dd>{dateTime(rollout.next_check_at)}</dd>
+        <dt>Split now</dt>
+        <dd>{splitText(test.traffic_split)}</dd>
+      </dl>
+    </section>
+  );
+}
+
+function ShadowSection({ results, shadow }: { results: Results; shadow: Schemas['ShadowSectionResponse'] }) {
+  const labelsA = Object.keys(shadow.confusion).sort();
+  const labelsB = [...new Set(Object.values(shadow.confusion).flatMap((row) => Object.keys(row)))].sort();
+  const ci = shadow.agreement.ci95;
+  return (
+    <section aria-labelledby="shadow-heading">
+      <h2 id="shadow-heading">Shadow comparison</h2>
+      <p>
+        Everyone is served a; b ran on {count(shadow.compared)} of the same inputs ({count(shadow.dropped)} dropped because the queue was full,{' '}
+        {count(shadow.errors_b.n)} failed runs of b{shadow.errors_b.rate === null ? '' : `, ${percent(shadow.errors_b.rate, 2)}`}).
+      </p>
+      <dl className="facts">
+        <dt>Agreement</dt>
+        <dd data-testid="shadow-agreement">
+          {percent(shadow.agreement.rate, 2)}
+          {ci ? ` (95% CI ${percent(ci[0], 2)} – ${percent(ci[1], 2)}, Wilson)` : ''}
+        </dd>
+        <dt>Latency of a (p50 / p95 / p99)</dt>
+        <dd>
+          {ms(shadow.latency_ms.a.p50)} / {ms(shadow.latency_ms.a.p95)} / {ms(shadow.latency_ms.a.p99)}
+        </dd>
+        <dt>Latency of b on the same requests</dt>
+        <dd>
+          {ms(shadow.latency_ms.b.p50)} / {ms(shadow.latency_ms.b.p95)} / {ms(shadow.latency_ms.b.p99)}
+        </dd>
+      </dl>
+      {labelsA.length > 0 && (
+        <table className="data">
+          <caption>Confusion: label of a (rows) against label of b (columns), compared requests</caption>
+          <thead>
+            <tr>
+              <th scope="col">a \ b</th>
+              {labelsB.map((label) => (
+                <th key={label} scope="col" className="number">
+                  {label}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {labelsA.map((labelA) => (
+              <tr key={labelA}>
+                <th scope="row">{labelA}</th>
+                {labelsB.map((labelB) => (
+                  <td key={labelB} className="number">
+                    {labelA === labelB ? <strong>{count(shadow.confusion[labelA]?.[labelB] ?? 0)}</strong> : count(shadow.confusion[labelA]?.[labelB] ?? 0)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <p className="muted">
+        Decision for this shadow test: {results.recommendation.decision.replaceAll('_', ' ')}. Disagreements for review: GET /api/v1/ab-tests/{results.test_id}/disagreements.
+      </p>
+    </section>
+  );
 }
 
 function Criteria({ results }: { results: Results }) {

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
-import type { ResultsDocument } from '../../metrics/stats/index.js';
+import type { AbTestResults } from '../shadow/shadow-results.js';
 import { AB_TEST_STATUSES } from '../lifecycle.js';
 
 /*
@@ -124,8 +124,16 @@ export class MinRequestsCriterionResponse extends CriterionResultBase {
   @ApiProperty({ enum: ['min_requests'], example: 'min_requests' })
   name: 'min_requests';
 
-  @ApiProperty({ type: VariantCountsResponse, description: 'Requests per variant' })
+  @ApiProperty({ type: VariantCountsResponse, description: 'Requests per variant (shadow tests: comparisons)' })
   observed: VariantCountsResponse;
+}
+
+export class MinAgreementCriterionResponse extends CriterionResultBase {
+  @ApiProperty({ enum: ['min_agreement'], example: 'min_agreement' })
+  name: 'min_agreement';
+
+  @ApiProperty({ type: Number, nullable: true, example: 0.93, description: 'Shadow tests: the agreement rate of b with a (null before data)' })
+  observed: number | null;
 }
 
 export class MaxErrorRateCriterionResponse extends CriterionResultBase {
@@ -156,21 +164,87 @@ export type CriterionResultResponse =
   | MinRequestsCriterionResponse
   | MaxErrorRateCriterionResponse
   | MaxLatencyCriterionResponse
-  | MinImprovementCriterionResponse;
+  | MinImprovementCriterionResponse
+  | MinAgreementCriterionResponse;
 
 export const CRITERION_RESULT_MODELS = [
   MinRequestsCriterionResponse,
   MaxErrorRateCriterionResponse,
   MaxLatencyCriterionResponse,
   MinImprovementCriterionResponse,
+  MinAgreementCriterionResponse,
 ];
 
 export class RecommendationResponse {
-  @ApiProperty({ enum: ['keep_running', 'ship_b', 'keep_a', 'no_difference', 'stop_guardrail'], example: 'keep_running' })
-  decision: 'keep_running' | 'ship_b' | 'keep_a' | 'no_difference' | 'stop_guardrail';
+  @ApiProperty({
+    enum: ['keep_running', 'ship_b', 'keep_a', 'no_difference', 'stop_guardrail', 'ready_for_ab', 'keep_shadowing'],
+    example: 'keep_running',
+    description: 'A/B tests: keep_running, ship_b, keep_a, no_difference or stop_guardrail. Shadow tests: ready_for_ab, keep_shadowing or stop_guardrail.',
+  })
+  decision: 'keep_running' | 'ship_b' | 'keep_a' | 'no_difference' | 'stop_guardrail' | 'ready_for_ab' | 'keep_shadowing';
 
   @ApiProperty({ type: [String], example: ['min_requests not reached: 1000 of 10000 in a'] })
   reasons: string[];
+}
+
+export class AgreementResponse {
+  @ApiProperty({ example: 0.93, nullable: true, type: Number, description: 'Share of compared requests on which b gave the same label as a' })
+  rate: number | null;
+
+  @ApiProperty({ example: [0.91, 0.95], nullable: true, type: [Number], description: 'Wilson score 95% interval' })
+  ci95: [number, number] | null;
+}
+
+export class QuantilesResponse {
+  @ApiProperty({ example: 0.21, nullable: true, type: Number })
+  p50: number | null;
+
+  @ApiProperty({ example: 0.4, nullable: true, type: Number })
+  p95: number | null;
+
+  @ApiProperty({ example: 0.9, nullable: true, type: Number })
+  p99: number | null;
+}
+
+export class ShadowLatencyResponse {
+  @ApiProperty({ type: QuantilesResponse, description: "a's inference latency on the compared requests (ms, ±1%)" })
+  a: QuantilesResponse;
+
+  @ApiProperty({ type: QuantilesResponse, description: "b's inference latency on the same requests (ms, ±1%)" })
+  b: QuantilesResponse;
+}
+
+export class ShadowErrorsResponse {
+  @ApiProperty({ example: 0, description: "b's failed runs (never seen by users)" })
+  n: number;
+
+  @ApiProperty({ example: 0, nullable: true, type: Number, description: 'n / (compared + n)' })
+  rate: number | null;
+}
+
+export class ShadowSectionResponse {
+  @ApiProperty({ example: 5000, description: 'Requests both a and b answered; the confusion counts sum to this' })
+  compared: number;
+
+  @ApiProperty({ example: 0, description: 'Sampled requests not compared because the in-process queue was full' })
+  dropped: number;
+
+  @ApiProperty({ type: AgreementResponse })
+  agreement: AgreementResponse;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: { type: 'integer' } },
+    example: { safe: { safe: 4100, toxic: 12 }, toxic: { safe: 30, toxic: 858 } },
+    description: "label of a → label of b → compared requests",
+  })
+  confusion: Record<string, Record<string, number>>;
+
+  @ApiProperty({ type: ShadowLatencyResponse })
+  latency_ms: ShadowLatencyResponse;
+
+  @ApiProperty({ type: ShadowErrorsResponse })
+  errors_b: ShadowErrorsResponse;
 }
 
 export class AbTestResultsResponse {
@@ -201,6 +275,7 @@ export class AbTestResultsResponse {
           max_error_rate: getSchemaPath(MaxErrorRateCriterionResponse),
           max_latency_ms: getSchemaPath(MaxLatencyCriterionResponse),
           min_improvement: getSchemaPath(MinImprovementCriterionResponse),
+          min_agreement: getSchemaPath(MinAgreementCriterionResponse),
         },
       },
     },
@@ -209,9 +284,12 @@ export class AbTestResultsResponse {
 
   @ApiProperty({ type: RecommendationResponse })
   recommendation: RecommendationResponse;
+
+  @ApiPropertyOptional({ type: ShadowSectionResponse, description: 'Shadow tests only: how b compared with a on the same inputs' })
+  shadow?: ShadowSectionResponse;
 }
 
 /** The document is already in wire format; this only gives it the response type. */
-export function toAbTestResultsResponse(document: ResultsDocument): AbTestResultsResponse {
+export function toAbTestResultsResponse(document: AbTestResults): AbTestResultsResponse {
   return document;
 }

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { AbTest } from '../entities/ab-test.entity.js';
+import { AB_TEST_MODES, type AbTest, type AbTestMode } from '../entities/ab-test.entity.js';
+import { ROLLOUT_STATES, type Rollout, type RolloutState } from '../rollout/rollout-store.js';
 import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle.js';
 import type { AbTestMetricsSummary, VariantMetricsSummary } from '../metrics-ports.js';
 import { CriteriaDto, MetricDefinitionDto } from './create-ab-test.dto.js';
@@ -44,6 +45,15 @@ export class AbTestResponse {
 
   @ApiProperty({ example: false })
   auto_pause: boolean;
+
+  @ApiProperty({ enum: AB_TEST_MODES, example: 'ab', description: '`ab`: users split between a and b; `shadow`: everyone is served a, b runs on sampled inputs unseen' })
+  mode: AbTestMode;
+
+  @ApiProperty({ nullable: true, type: Number, example: null, description: 'Shadow tests: the share of requests b also runs on; null for A/B tests' })
+  shadow_sample_rate: number | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'uuid', description: 'The shadow test this A/B test graduated from' })
+  source_test_id: string | null;
 
   @ApiProperty({ enum: ['a', 'b'], nullable: true, type: String })
   winner: 'a' | 'b' | null;
@@ -117,7 +127,40 @@ export class AssignmentCountsResponse {
   total: number;
 }
 
+export class RolloutResponse {
+  @ApiProperty({ type: [Number], example: [0.05, 0.1, 0.25, 0.5], description: "b's share at each step" })
+  steps: number[];
+
+  @ApiProperty({ example: 3600 })
+  step_min_seconds: number;
+
+  @ApiProperty({ example: 1000 })
+  step_min_requests: number;
+
+  @ApiProperty({ example: false })
+  auto_complete: boolean;
+
+  @ApiProperty({ example: 0, description: 'Index into steps of the step in force (after a rollback: the step at which it happened)' })
+  current_step: number;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the current step began; null before the scheduler first saw the test active' })
+  step_started_at: string | null;
+
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the scheduler checks the rollout next; null when it is not waiting for a check' })
+  next_check_at: string | null;
+
+  @ApiProperty({
+    enum: ROLLOUT_STATES,
+    example: 'ramping',
+    description: 'ramping: before the last step; holding: at the last step, waiting for a decision; rolled_back: a guardrail was breached (b at 0, test paused); done: the test completed',
+  })
+  state: RolloutState;
+}
+
 export class AbTestDetailResponse extends AbTestResponse {
+  @ApiProperty({ type: RolloutResponse, nullable: true, description: 'The rollout plan and where it stands; null for a test without one' })
+  rollout: RolloutResponse | null;
+
   @ApiProperty({ type: AbTestMetricsResponse, description: 'Per-variant request metrics (zeros until metrics are recorded)' })
   metrics: AbTestMetricsResponse;
 
@@ -163,6 +206,9 @@ export function toAbTestResponse(test: AbTest): AbTestResponse {
     hash_seed: test.hashSeed,
     metric_definitions: test.metricDefinitions,
     auto_pause: test.autoPause,
+    mode: test.mode,
+    shadow_sample_rate: test.shadowSampleRate,
+    source_test_id: test.sourceTestId,
     winner: test.winner,
     notes: test.notes,
     start_date: iso(test.startDate),
@@ -173,9 +219,24 @@ export function toAbTestResponse(test: AbTest): AbTestResponse {
   };
 }
 
-export function toAbTestDetailResponse(test: AbTest, metrics: AbTestMetricsSummary, assignments: AssignmentCounts): AbTestDetailResponse {
+export function toRolloutResponse(rollout: Rollout, testStatus: AbTest['status']): RolloutResponse {
+  return {
+    steps: rollout.steps,
+    step_min_seconds: rollout.stepMinSeconds,
+    step_min_requests: rollout.stepMinRequests,
+    auto_complete: rollout.autoComplete,
+    current_step: rollout.currentStep,
+    step_started_at: iso(rollout.stepStartedAt),
+    next_check_at: rollout.state === 'ramping' || rollout.state === 'holding' ? iso(rollout.nextCheckAt) : null,
+    // A test completed by a person between two checks is done even before the scheduler notes it.
+    state: testStatus === 'completed' && (rollout.state === 'ramping' || rollout.state === 'holding') ? 'done' : rollout.state,
+  };
+}
+
+export function toAbTestDetailResponse(test: AbTest, metrics: AbTestMetricsSummary, assignments: AssignmentCounts, rollout: Rollout | null = null): AbTestDetailResponse {
   return {
     ...toAbTestResponse(test),
+    rollout: rollout ? toRolloutResponse(rollout, test.status) : null,
     metrics,
     assignments: { variant_a: assignments.a, variant_b: assignments.b, total: assignments.a + assignments.b },
   };

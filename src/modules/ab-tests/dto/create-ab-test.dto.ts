@@ -4,7 +4,7 @@ import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
-  IsDefined,
+  IsIn,
   IsInt,
   IsNumber,
   IsObject,
@@ -17,6 +17,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { AB_TEST_MODES, type AbTestMode } from '../entities/ab-test.entity.js';
+import { RolloutDto } from './rollout.dto.js';
 import { MAX_VERSION_LENGTH, SEMVER_PATTERN } from '../../model-registry/semver.js';
 import { TrafficSplitDto } from './traffic-split.dto.js';
 
@@ -48,6 +50,18 @@ export class CriteriaDto {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   min_improvement?: number;
+
+  @ApiPropertyOptional({
+    example: 0.9,
+    minimum: 0,
+    maximum: 1,
+    description: 'Shadow tests only: the least share of compared requests on which b must give the same label as a to be ready_for_ab',
+  })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  min_agreement?: number;
 }
 
 export class MetricDefinitionDto {
@@ -100,12 +114,39 @@ export class CreateAbTestDto {
   @Matches(SEMVER_PATTERN, { message: (args) => `variant_b: ${JSON.stringify(args.value)} is not a semantic version (e.g. v2.0.0 or 1.4.0-rc.1)` })
   variant_b: string;
 
-  @ApiProperty({ type: TrafficSplitDto })
-  @IsDefined()
+  @ApiPropertyOptional({
+    type: TrafficSplitDto,
+    description:
+      'Required for an A/B test without a rollout. A shadow test accepts and ignores it (its split is {a: 1, b: 0}); ' +
+      'a rollout sets it to steps[0].',
+  })
+  @IsOptional()
   @IsObject()
   @ValidateNested()
   @Type(() => TrafficSplitDto)
-  traffic_split: TrafficSplitDto;
+  traffic_split?: TrafficSplitDto;
+
+  @ApiPropertyOptional({
+    enum: AB_TEST_MODES,
+    description: 'Default `ab`. `ab`: users are split between a and b. `shadow`: everyone is served a; b runs on a sampled share of the same inputs after the response, never served.',
+  })
+  @IsOptional()
+  @IsIn(AB_TEST_MODES)
+  mode?: AbTestMode;
+
+  @ApiPropertyOptional({ example: 1, exclusiveMinimum: true, minimum: 0, maximum: 1, description: 'Shadow tests only: the share of requests b also runs on (default 1)' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(Number.MIN_VALUE, { message: 'shadow_sample_rate must be greater than 0' })
+  @Max(1)
+  shadow_sample_rate?: number;
+
+  @ApiPropertyOptional({ type: RolloutDto, description: 'A/B tests only: ramp b automatically through steps while the guardrails hold' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => RolloutDto)
+  rollout?: RolloutDto;
 
   @ApiPropertyOptional({ type: CriteriaDto })
   @IsOptional()

@@ -14,7 +14,13 @@ export interface AbTestCriteria {
   max_error_rate?: number;
   max_latency_ms?: number;
   min_improvement?: number;
+  /** Shadow tests: the least share of compared requests on which b must agree with a. */
+  min_agreement?: number;
 }
+
+/** `ab`: users are split between a and b. `shadow`: everyone is served a; b runs on sampled inputs, unseen. */
+export type AbTestMode = 'ab' | 'shadow';
+export const AB_TEST_MODES: readonly AbTestMode[] = ['ab', 'shadow'];
 
 /** A custom metric the test declares, so results know which direction is better. */
 export interface MetricDefinition {
@@ -74,6 +80,17 @@ export class AbTest {
 
   @Column('boolean', { name: 'auto_pause', default: false })
   autoPause: boolean;
+
+  @Column('varchar', { length: 10, default: 'ab' })
+  mode: AbTestMode;
+
+  /** Shadow tests: the share of a's requests b also runs on (0 < r ≤ 1); null for A/B tests. */
+  @Column('double precision', { name: 'shadow_sample_rate', nullable: true })
+  shadowSampleRate: number | null;
+
+  /** The shadow test this A/B test graduated from, if any. */
+  @Column('uuid', { name: 'source_test_id', nullable: true })
+  sourceTestId: string | null;
 
   /** The metrics module's denormalised summary (frozen when the test completes); null until then. */
   @Column('jsonb', { nullable: true })

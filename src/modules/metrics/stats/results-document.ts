@@ -64,7 +64,9 @@ export type CriterionResult =
   | { name: 'max_error_rate'; threshold: number; observed: number | null; met: boolean }
   /** observed: b's p95 latency (null before b's first latency) */
   | { name: 'max_latency_ms'; threshold: number; observed: number | null; met: boolean }
-  | { name: 'min_improvement'; threshold: number; observed: ImprovementObservation; met: boolean };
+  | { name: 'min_improvement'; threshold: number; observed: ImprovementObservation; met: boolean }
+  /** Shadow tests: observed is the agreement rate of b with a (null before the first comparison) */
+  | { name: 'min_agreement'; threshold: number; observed: number | null; met: boolean };
 
 /** The primary metric's means and b's relative improvement on it (positive = b better). */
 export interface ImprovementObservation {
@@ -74,7 +76,8 @@ export interface ImprovementObservation {
   improvement: number | null;
 }
 
-export type Decision = 'keep_running' | 'ship_b' | 'keep_a' | 'no_difference' | 'stop_guardrail';
+/** A/B tests: the first five; shadow tests: ready_for_ab, keep_shadowing or stop_guardrail. */
+export type Decision = 'keep_running' | 'ship_b' | 'keep_a' | 'no_difference' | 'stop_guardrail' | 'ready_for_ab' | 'keep_shadowing';
 
 export interface Recommendation {
   decision: Decision;
