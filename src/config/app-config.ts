@@ -25,6 +25,8 @@ export class AppConfig {
   metricsFlushMs: number;
   metricsBufferMaxKeys: number;
   assignmentCacheRefreshMs: number;
+  /** Bytes of the sticky-assignment cache of all running tests together (ASSIGNMENT_CACHE_MB). */
+  assignmentCacheBytes: number;
   rateLimitWritesPerMinute: number;
   rateLimitServiceWritesPerMinute: number;
   corsOrigins: string[];
@@ -138,6 +140,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metricsFlushMs: integer(env, 'METRICS_FLUSH_MS', 1000, 10, 3_600_000),
     metricsBufferMaxKeys: integer(env, 'METRICS_BUFFER_MAX_KEYS', 100_000, 10, 10_000_000),
     assignmentCacheRefreshMs: integer(env, 'ASSIGNMENT_CACHE_REFRESH_MS', 5000, 100, 3_600_000),
+    assignmentCacheBytes: integer(env, 'ASSIGNMENT_CACHE_MB', 64, 1, 65_536) * MB,
     rateLimitWritesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 6000, 0, 10_000_000),
     rateLimitServiceWritesPerMinute: integer(env, 'RATE_LIMIT_SERVICE_WRITES_PER_MINUTE', 600_000, 0, 100_000_000),
     corsOrigins: corsRaw ? corsRaw.split(',').map((origin) => origin.trim()).filter(Boolean) : [],
