@@ -3,10 +3,11 @@ import { ModelRegistry1764000000001 } from './1764000000001-model-registry.js';
 import { AbTests1764000000002 } from './1764000000002-ab-tests.js';
 import { Metrics1764000000003 } from './1764000000003-metrics.js';
 import { ConversationsPredictions1764000000004 } from './1764000000004-conversations-predictions.js';
+import { AssignmentCounts1764000000151 } from './1764000000151-assignment-counts.js';
 
 /**
  * Migrations in the order they run. Listed explicitly (not globbed) so the compiled app, the CLI
  * and the test runner all see the same set. `npm run migration:generate -- Name` writes a new file
  * next to this one; add it at the end of this list.
  */
-export const MIGRATIONS: Array<new () => MigrationInterface> = [ModelRegistry1764000000001, AbTests1764000000002, Metrics1764000000003, ConversationsPredictions1764000000004];
+export const MIGRATIONS: Array<new () => MigrationInterface> = [ModelRegistry1764000000001, AbTests1764000000002, Metrics1764000000003, ConversationsPredictions1764000000004, AssignmentCounts1764000000151];
