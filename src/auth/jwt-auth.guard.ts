@@ -4,21 +4,39 @@ import { AuthGuard } from '@nestjs/passport';
 import type { AuthUser, Role } from './roles.js';
 import { hasAnyRole, ROLES_KEY } from './roles.js';
 import { AuthError } from './auth.errors.js';
+import { bearerToken, VerifiedTokenCache } from './verified-token-cache.js';
+
+interface AuthRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: AuthUser;
+}
 
 /**
  * Verifies the bearer token (passport-jwt) and then the route's roles, in one guard so a request
  * pays for one guard pass. Missing, malformed, expired or forged tokens → 401; wrong role → 403.
+ * A token verified before (and not expired since) is answered from the VerifiedTokenCache without
+ * running passport again.
  */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifiedTokens: VerifiedTokenCache,
+  ) {
     super();
   }
 
   override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
+    const request = context.switchToHttp().getRequest<AuthRequest>();
+    const token = bearerToken(request.headers.authorization);
+    let user = token === null ? undefined : this.verifiedTokens.get(token);
+    if (user !== undefined) request.user = user;
+    else {
+      await super.canActivate(context);
+      user = request.user!;
+      if (token !== null) this.verifiedTokens.remember(token, user);
+    }
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
-    const user = context.switchToHttp().getRequest<{ user: AuthUser }>().user;
     if (required && required.length > 0 && !hasAnyRole(user, required)) throw AuthError.forbidden(required);
     return true;
   }

@@ -1,4 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
+import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
@@ -8,7 +9,7 @@ import { AbTestError } from './ab-tests.errors.js';
 import { AssignmentService } from './assignment.service.js';
 import { type UserVariantQuery, UserVariantQueryPipe } from './dto/user-variant.query.js';
 import { MODEL_TYPE_PATTERN } from './dto/create-ab-test.dto.js';
-import { UserVariantResponse } from './dto/user-variant.response.js';
+import { USER_VARIANT_RESPONSE_SCHEMA, UserVariantResponse } from './dto/user-variant.response.js';
 
 /** Registered before AbTestsController so `/ab-tests/user/variant` is never read as a test id. */
 @ApiTags('ab-tests')
@@ -18,6 +19,8 @@ export class AssignmentController {
 
   @Get('user/variant')
   @Authenticated('user', 'service', 'admin')
+  // Fastify compiles a serializer for the 200 answer (fast-json-stringify) instead of JSON.stringify.
+  @RouteSchema({ response: { 200: USER_VARIANT_RESPONSE_SCHEMA } })
   @ApiOperation({
     summary: "A user's variant and model version for a model type",
     description:
