@@ -93,18 +93,22 @@ function pinPostgres(clusterDir: string): void {
 interface Measured extends AssignLoadResult {
   /** Server CPU use during the run, in cores (1.0 = one core busy all the time): Node plus PostgreSQL. */
   server_cpu: number;
+  /** Of which the Node process. */
+  node_cpu: number;
 }
 
 /** Runs a load and measures the CPU time of `pids()` (read before and after) per wall-clock time. */
 function runLoad(tmp: string, name: string, config: AssignLoadConfig, pids: () => number[]): Measured {
   const total = () => pids().reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const nodePid = pids()[0]!;
+  const nodeBefore = cpuMs(nodePid);
   const cpuBefore = new Map(pids().map((pid) => [pid, cpuMs(pid)]));
   const started = Date.now();
   const result = runLoadScript<AssignLoadResult>(tmp, name, 'assign-load.ts', config);
   const wallMs = Date.now() - started;
   // A process that started during the run (a new backend) counts from zero.
   const used = total() - [...cpuBefore.entries()].reduce((sum, [pid, ms]) => sum + (cpuMs(pid) > 0 ? ms : 0), 0);
-  return { ...result, server_cpu: used / wallMs };
+  return { ...result, server_cpu: used / wallMs, node_cpu: (cpuMs(nodePid) - nodeBefore) / wallMs };
 }
 
 /** The in-process half, on core 0 (the server's, free by then). */
@@ -123,6 +127,7 @@ function mean(results: Measured[]): Measured {
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     sent: results.reduce((sum, r) => sum + r.sent, 0),
     server_cpu: avg((r) => r.server_cpu),
+    node_cpu: avg((r) => r.node_cpu),
   };
 }
 
@@ -222,7 +227,7 @@ async function main(): Promise<void> {
       const assignedRatio = perCpuSecond(variantResult) / ceiling;
       const newRatio = perCpuSecond(fresh) / ceiling;
       const rows = [
-        ['', 'rps', 'p50', 'p99', 'server CPU', 'requests per CPU-second', '÷ bare Fastify, per CPU-second', '÷ bare Fastify, rps', 'target (per CPU-second)', 'non-2xx'],
+        ['', 'rps', 'p50', 'p99', 'server CPU (of which Node)', 'requests per CPU-second', '÷ bare Fastify, per CPU-second', '÷ bare Fastify, rps', 'target (per CPU-second)', 'non-2xx'],
         ['---', '---', '---', '---', '---', '---', '---', '---', '---', '---'],
         ...(
           [
@@ -236,7 +241,7 @@ async function main(): Promise<void> {
           fmt(r.rps),
           `${r.p50_ms.toFixed(1)} ms`,
           `${r.p99_ms.toFixed(1)} ms`,
-          `${(r.server_cpu * 100).toFixed(0)}%`,
+          `${(r.server_cpu * 100).toFixed(0)}% (${(r.node_cpu * 100).toFixed(0)}%)`,
           fmt(perCpuSecond(r)),
           (perCpuSecond(r) / ceiling).toFixed(2),
           (r.rps / bareResult.rps).toFixed(2),

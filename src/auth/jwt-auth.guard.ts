@@ -26,16 +26,26 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous for a remembered token: Nest awaits a guard only when it returns a promise, so the
+   * common case costs no promise and no microtask.
+   */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthRequest>();
     const token = bearerToken(request.headers.authorization);
-    let user = token === null ? undefined : this.verifiedTokens.get(token);
-    if (user !== undefined) request.user = user;
-    else {
-      await super.canActivate(context);
-      user = request.user!;
-      if (token !== null) this.verifiedTokens.remember(token, user);
+    const remembered = token === null ? undefined : this.verifiedTokens.get(token);
+    if (remembered !== undefined) {
+      request.user = remembered;
+      return this.checkRoles(context, remembered);
     }
+    return (super.canActivate(context) as Promise<boolean>).then(() => {
+      const user = request.user!;
+      if (token !== null) this.verifiedTokens.remember(token, user);
+      return this.checkRoles(context, user);
+    });
+  }
+
+  private checkRoles(context: ExecutionContext, user: AuthUser): true {
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (required && required.length > 0 && !hasAnyRole(user, required)) throw AuthError.forbidden(required);
     return true;
