@@ -13,6 +13,8 @@ import { installRequestHooks, requestIdGenerator } from './common/http/request-h
 import { securityHeaders } from './common/http/security-headers.js';
 import { registerWriteRateLimit } from './common/http/write-rate-limit.js';
 import { validationPipe } from './common/validation/api-validation-pipe.js';
+import { Authenticator } from './auth/authenticator.js';
+import { installAuthentication } from './auth/authentication.hooks.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -69,6 +71,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await registerWriteRateLimit(app, { perUserToken: config.rateLimitWritesPerMinute, perServiceToken: config.rateLimitServiceWritesPerMinute });
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   installRequestHooks(fastify, { staticHeaders: securityHeaders(), logSampleRate: config.logRequestsSampleRate, logger, errorLogger: frameworkLogger });
+  // After the request hooks (headers, request id), before the write rate limit's route hooks.
+  if (!options.preview) installAuthentication(fastify, app.get(Authenticator), frameworkLogger);
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

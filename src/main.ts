@@ -6,6 +6,7 @@ import { JsonLogger } from './common/logging/json-logger.js';
 import { startDatabase } from './database/start-database.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { secretKey, signToken } from './auth/token-signer.js';
+import { writeAdminTokenFile } from './auth/admin-token-file.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -71,13 +72,18 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : resolved.port;
     const shownHost = resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host;
     const url = `http://${shownHost}:${port}`;
-    log.log({ msg: `model-ab listening on ${url} (Swagger UI: ${url}/docs)`, url });
+    // The token file is logged before the URL: whoever waits for the URL line has both.
+    let tokenFile: string | null = null;
+    let token = '';
     if (resolved.nodeEnv !== 'production') {
-      const token = signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d' });
-      log.log({ msg: `admin token (sub "admin", valid 30 days): ${token}`, admin_token: token });
-      if (process.stdout.isTTY) {
-        process.stdout.write(`\n  model-ab is running at ${url}\n  Swagger UI:  ${url}/docs\n  Admin token: ${token}\n\n`);
-      }
+      // Never into the log stream (anyone who reads logs would be admin): a 0600 file, and the terminal.
+      token = signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d', issuer: resolved.jwtIssuer, audience: resolved.jwtAudience });
+      tokenFile = await writeAdminTokenFile(resolved.dataDir, token);
+      log.log({ msg: `admin sign-in token (sub "admin", valid 30 days) written to ${tokenFile}`, admin_token_file: tokenFile });
+    }
+    log.log({ msg: `model-ab listening on ${url} (Swagger UI: ${url}/docs)`, url });
+    if (tokenFile && process.stderr.isTTY) {
+      process.stderr.write(`\n  model-ab is running at ${url}\n  Swagger UI:  ${url}/docs\n  Admin token: ${token}\n\n`);
     }
   } catch (error) {
     log.error(`start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

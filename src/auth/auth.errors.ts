@@ -10,6 +10,10 @@ export class AuthError extends DomainError {
   static invalidToken(reason: string): AuthError {
     return new AuthError('TOKEN_INVALID', 'unauthenticated', `The bearer token is not valid: ${reason}`);
   }
+  /** An OpenID provider token while the provider's keys cannot be had: retry later (503, not 401: the token may be fine). */
+  static providerUnavailable(): AuthError {
+    return new AuthError('IDENTITY_PROVIDER_UNAVAILABLE', 'unavailable', "The identity provider's signing keys cannot be fetched right now; retry shortly");
+  }
   static forbidden(required: readonly string[]): AuthError {
     return new AuthError('FORBIDDEN_ROLE', 'forbidden', `This operation requires one of the roles: ${required.join(', ')}`);
   }

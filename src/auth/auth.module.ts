@@ -1,15 +1,15 @@
 import { Global, Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { AuthController } from './auth.controller.js';
+import { Authenticator } from './authenticator.js';
 import { JwtStrategy } from './jwt.strategy.js';
+import { OidcKeys } from './oidc-keys.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
 
-/** Global so that JwtAuthGuard, instantiated in every module that uses @Authenticated, finds the one VerifiedTokenCache. */
+/** Global: every module's @Authenticated() routes use its guard, which needs the Authenticator. */
 @Global()
 @Module({
-  imports: [PassportModule],
   controllers: [AuthController],
-  providers: [JwtStrategy, { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() }],
-  exports: [VerifiedTokenCache],
+  providers: [{ provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() }, OidcKeys, JwtStrategy, Authenticator],
+  exports: [Authenticator],
 })
 export class AuthModule {}

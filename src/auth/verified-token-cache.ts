@@ -20,10 +20,12 @@ interface Entry {
  * - Bounded: at most VERIFIED_TOKENS_MAX entries; when full, expired entries go first, then the
  *   oldest inserted.
  * - `clear()` whenever the verification keys change (rotation): a token verified under a key that
- *   is gone must be verified again.
+ *   is gone must be verified again. A verification that started before a `clear()` is not
+ *   remembered when it ends (`remember` takes the `epoch` read when it started).
  */
 export class VerifiedTokenCache {
   private readonly entries = new Map<string, Entry>();
+  private generation = 0;
 
   constructor(
     private readonly maxEntries = VERIFIED_TOKENS_MAX,
@@ -38,8 +40,14 @@ export class VerifiedTokenCache {
     return undefined;
   }
 
-  /** Remembers a verified token's user, until the token's `exp`. */
-  remember(token: string, user: AuthUser): void {
+  /** Bumped by every `clear()`: read it before verifying and hand it to `remember`. */
+  get epoch(): number {
+    return this.generation;
+  }
+
+  /** Remembers a verified token's user, until the token's `exp` (unless the keys changed since `epoch`). */
+  remember(token: string, user: AuthUser, epoch = this.generation): void {
+    if (epoch !== this.generation) return;
     const exp = user.claims.exp;
     if (typeof exp !== 'number' || !Number.isFinite(exp)) return;
     const expiresAtMs = exp * 1000;
@@ -51,6 +59,7 @@ export class VerifiedTokenCache {
   /** Forgets every token (call on key rotation). */
   clear(): void {
     this.entries.clear();
+    this.generation++;
   }
 
   get size(): number {
@@ -70,20 +79,4 @@ export class VerifiedTokenCache {
       }
     }
   }
-}
-
-/**
- * The token of an `Authorization: Bearer <token>` header, or null. Anchored and linear: the scheme
- * (any case), one space, then a token with no whitespace. Anything else is left to the verifier,
- * which answers it with its own error.
- */
-export function bearerToken(header: unknown): string | null {
-  if (typeof header !== 'string' || header.length < 8 || header.length > 8192) return null;
-  if (!header.startsWith('Bearer ') && !(header.charCodeAt(6) === 32 && header.slice(0, 6).toLowerCase() === 'bearer')) return null;
-  const token = header.slice(7);
-  for (let i = 0; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c <= 32 || c === 127) return null;
-  }
-  return token;
 }

@@ -65,3 +65,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(`Invalid configuration: ${message}`);
   });
 });
+
+describe('token settings', () => {
+  it('defaults: issuer and audience model-ab, 30-day lifetime cap, no OIDC', () => {
+    expect(loadConfig({}, '/srv')).toMatchObject({ jwtIssuer: 'model-ab', jwtAudience: 'model-ab', jwtMaxTtlSeconds: 30 * 86_400, oidc: null });
+  });
+
+  it('reads the OIDC settings, the role map and the lifetime cap', () => {
+    const config = loadConfig(
+      {
+        JWT_MAX_TTL: '1h',
+        OIDC_ISSUER: 'https://login.example/realms/ml',
+        OIDC_AUDIENCE: 'model-ab-api',
+        OIDC_ROLES_CLAIM: 'realm_access.roles',
+        OIDC_ROLE_MAP: 'ml-admin=admin, ml-service=service,ml-user=user',
+      },
+      '/srv',
+    );
+    expect(config.jwtMaxTtlSeconds).toBe(3600);
+    expect(config.oidc).toEqual({
+      issuer: 'https://login.example/realms/ml',
+      audience: 'model-ab-api',
+      rolesClaim: 'realm_access.roles',
+      roleMap: { 'ml-admin': 'admin', 'ml-service': 'service', 'ml-user': 'user' },
+    });
+  });
+
+  it.each([
+    [{ JWT_MAX_TTL: '100y' }, 'JWT_MAX_TTL must be between'],
+    [{ JWT_MAX_TTL: 'forever' }, 'JWT_MAX_TTL must be a duration'],
+    [{ JWT_AUDIENCE: 'a b' }, 'JWT_AUDIENCE must be 1–500 printable characters'],
+    [{ OIDC_AUDIENCE: 'x' }, 'OIDC_AUDIENCE needs OIDC_ISSUER'],
+    [{ OIDC_ISSUER: 'http://login.example' }, 'OIDC_ISSUER must use https://'],
+    [{ OIDC_ISSUER: 'not a url' }, "OIDC_ISSUER must be the provider's issuer URL"],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_ROLE_MAP: 'x=root' }, 'OIDC_ROLE_MAP entries look like'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_ROLES_CLAIM: 'a..b' }, 'OIDC_ROLES_CLAIM must be a claim name'],
+  ])('%j is refused', (env, message) => {
+    expect(() => loadConfig(env, '/srv')).toThrow(message);
+  });
+});

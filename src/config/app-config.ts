@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { isRole, ROLES, type Role } from '../auth/roles.js';
+import { DEFAULT_JWT_AUDIENCE, DEFAULT_JWT_ISSUER } from '../auth/token-signer.js';
+import { parseDuration } from './duration.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -17,6 +20,16 @@ export class AppConfig {
   embeddedPgPort: number;
   dbPoolSize: number;
   jwtSecret: string | null;
+  /** `iss` of the tokens this service signs (and requires on HS256 tokens). */
+  jwtIssuer: string;
+  /** `aud` of the tokens this service signs (and requires on HS256 tokens). */
+  jwtAudience: string;
+  /** Longest token lifetime accepted (exp − iat, in seconds), and the most the token CLI mints. */
+  jwtMaxTtlSeconds: number;
+  /** Tokens from an OpenID Connect provider (RS256/ES256 via its JWKS); null when off. */
+  oidc: OidcConfig | null;
+  /** Least time between two re-reads of the provider's keys caused by tokens with an unknown `kid`. */
+  oidcJwksCooldownSeconds: number;
   logLevel: LogLevel;
   /** Share of requests logged (0 = none, 1 = all); per-request logs are off by default so hot paths stay fast. */
   logRequestsSampleRate: number;
@@ -36,6 +49,17 @@ export class AppConfig {
   constructor(values: AppConfig) {
     Object.assign(this, values);
   }
+}
+
+export interface OidcConfig {
+  /** The provider's issuer URL, exactly as its tokens' `iss` (discovery: `<issuer>/.well-known/openid-configuration`). */
+  issuer: string;
+  /** The `aud` a token must carry to be accepted here. */
+  audience: string;
+  /** Dotted path of the claim holding the caller's roles (`roles`, `realm_access.roles`, `groups`). */
+  rolesClaim: string;
+  /** Provider role → model-ab role; null means provider roles named admin, service or user count as such. */
+  roleMap: Record<string, Role> | null;
 }
 
 /** A bad configuration value: the message is one line that names the variable. */
@@ -111,6 +135,65 @@ function databaseUrl(env: Env, name: string): string | null {
 
 const MB = 1024 * 1024;
 
+function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const seconds = parseDuration(raw);
+  if (seconds === null) throw new ConfigError(name, `must be a duration like 1h, 30d or a number of seconds, got "${raw}"`);
+  if (seconds < min || seconds > max) throw new ConfigError(name, `must be between ${min} and ${max} seconds, got ${seconds}`);
+  return seconds;
+}
+
+/** A claim value for `iss`/`aud`: printable, no spaces or commas (they would make it ambiguous). */
+function claimValue(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name) ?? fallback;
+  if (!/^[\x21-\x7e]{1,500}$/.test(raw) || raw.includes(',')) throw new ConfigError(name, `must be 1–500 printable characters without spaces or commas, got "${raw}"`);
+  return raw;
+}
+
+function oidcConfig(env: Env, jwtIssuer: string, jwtAudience: string): OidcConfig | null {
+  const issuer = read(env, 'OIDC_ISSUER');
+  const others = ['OIDC_AUDIENCE', 'OIDC_ROLES_CLAIM', 'OIDC_ROLE_MAP'].filter((name) => read(env, name) !== undefined);
+  if (issuer === undefined) {
+    if (others.length > 0) throw new ConfigError(others[0]!, 'needs OIDC_ISSUER');
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError('OIDC_ISSUER', `must be the provider's issuer URL (https://…), got "${issuer}"`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigError('OIDC_ISSUER', `must use https:// (http:// only on loopback), got "${issuer}"`);
+  }
+  if (issuer === jwtIssuer) throw new ConfigError('OIDC_ISSUER', 'must differ from JWT_ISSUER (the issuer tells which key verifies a token)');
+  const rolesClaim = read(env, 'OIDC_ROLES_CLAIM') ?? 'roles';
+  if (!/^[A-Za-z0-9_:\-/]+(\.[A-Za-z0-9_:\-/]+)*$/.test(rolesClaim)) {
+    throw new ConfigError('OIDC_ROLES_CLAIM', `must be a claim name or a dotted path such as realm_access.roles, got "${rolesClaim}"`);
+  }
+  return { issuer, audience: claimValue(env, 'OIDC_AUDIENCE', jwtAudience), rolesClaim, roleMap: roleMap(env) };
+}
+
+/** OIDC_ROLE_MAP: `provider-role=admin,another=service,…`. */
+function roleMap(env: Env): Record<string, Role> | null {
+  const raw = read(env, 'OIDC_ROLE_MAP');
+  if (raw === undefined) return null;
+  const map: Record<string, Role> = Object.create(null) as Record<string, Role>;
+  for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    const at = entry.lastIndexOf('=');
+    const from = entry.slice(0, at).trim();
+    const to = entry.slice(at + 1).trim();
+    if (at <= 0 || !from || !isRole(to)) {
+      throw new ConfigError('OIDC_ROLE_MAP', `entries look like provider-role=${ROLES.join('|')}, separated by commas; got "${entry}"`);
+    }
+    map[from] = to;
+  }
+  if (Object.keys(map).length === 0) throw new ConfigError('OIDC_ROLE_MAP', 'maps no role');
+  return map;
+}
+
 /** Reads and validates the environment. Throws ConfigError on the first bad value. */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AppConfig {
   const nodeEnv = oneOf(env, 'NODE_ENV', ['development', 'production', 'test'] as const, 'development');
@@ -121,6 +204,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (jwtSecret === null && nodeEnv === 'production') {
     throw new ConfigError('JWT_SECRET', 'is required when NODE_ENV=production');
   }
+  const jwtIssuer = claimValue(env, 'JWT_ISSUER', DEFAULT_JWT_ISSUER);
+  const jwtAudience = claimValue(env, 'JWT_AUDIENCE', DEFAULT_JWT_AUDIENCE);
   const host = read(env, 'HOST') ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:\-[\]]+$/.test(host)) throw new ConfigError('HOST', `is not a host name or address: "${host}"`);
   const corsRaw = read(env, 'CORS_ORIGINS');
@@ -133,6 +218,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     embeddedPgPort: integer(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 20, 1, 500),
     jwtSecret,
+    jwtIssuer,
+    jwtAudience,
+    jwtMaxTtlSeconds: duration(env, 'JWT_MAX_TTL', 30 * 86_400, 60, 366 * 86_400),
+    oidc: oidcConfig(env, jwtIssuer, jwtAudience),
+    oidcJwksCooldownSeconds: integer(env, 'OIDC_JWKS_REFRESH_COOLDOWN', 30, 1, 86_400),
     logLevel: oneOf(env, 'LOG_LEVEL', ['error', 'warn', 'info', 'debug'] as const, 'info'),
     logRequestsSampleRate: ratio(env, 'LOG_REQUESTS_SAMPLE_RATE', 0),
     bodyLimitBytes: integer(env, 'BODY_LIMIT_BYTES', 5 * MB, 1024, 1024 * MB),

@@ -1,4 +1,3 @@
-import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/auth/roles.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -209,6 +208,7 @@ describe('access control', () => {
 });
 
 /** A correctly signed token with arbitrary claims (the signing key is the app's). */
+/** Well-formed (iss, aud, exp) but for the given claims: only the roles are wrong. */
 function signRaw(t: TestApp, claims: Record<string, unknown>): string {
-  return jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 }, t.tokens.key, { algorithm: 'HS256' });
+  return t.tokens.claims(claims);
 }

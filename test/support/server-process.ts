@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import { freePort } from './free-port.js';
 
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** Read from the file the server names in its log (the token itself is never logged). */
   adminToken: string | null;
   output: () => string;
   /** Resolves with the exit code (or signal name). */
@@ -31,7 +33,8 @@ export async function startServerProcess(env: Record<string, string>, timeoutMs 
     }
   }
   const url = /"url":"([^"]+)"/.exec(output)![1]!;
-  const adminToken = /"admin_token":"([^"]+)"/.exec(output)?.[1] ?? null;
+  const tokenFile = /"admin_token_file":"([^"]+)"/.exec(output)?.[1];
+  const adminToken = tokenFile ? (await fs.readFile(tokenFile, 'utf8')).trim() : null;
   return { child, url, adminToken, output: () => output, exited };
 }
 

@@ -50,11 +50,12 @@ describe('GroupCommitter', () => {
     expect(writes).toEqual([[1, 2], [3, 4], [5]]);
   });
 
-  it('rejects every item of a failed write and goes on with the next', async () => {
+  it('rejects every item of a write that failed for a reason not worth isolating, and goes on with the next', async () => {
     let calls = 0;
     const committer = new GroupCommitter<number, number>({
       maxBatch: 10,
       maxInFlight: 1,
+      isolatable: () => false,
       write: async (items) => {
         calls++;
         if (calls === 1) throw new Error('database down');
@@ -65,5 +66,40 @@ describe('GroupCommitter', () => {
     await expect(Promise.all(failed)).rejects.toThrow('database down');
     await expect(failed[1]).rejects.toThrow('database down');
     expect(await committer.submit(3)).toBe(3);
+  });
+
+  it('isolates a bad item: only its caller fails, every other item of the batch is written', async () => {
+    const writes: number[][] = [];
+    const committer = new GroupCommitter<number, number>({
+      maxBatch: 100,
+      maxInFlight: 1,
+      write: async (items) => {
+        writes.push(items);
+        if (items.includes(13)) throw new Error('invalid byte sequence for encoding "UTF8": 0x00');
+        return items.map((n) => n * 2);
+      },
+    });
+    const settled = await Promise.allSettled(Array.from({ length: 16 }, (_, n) => committer.submit(n)));
+    expect(settled.filter((s) => s.status === 'rejected')).toHaveLength(1);
+    expect(settled[13]).toMatchObject({ status: 'rejected' });
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : null))).toEqual(Array.from({ length: 16 }, (_, n) => (n === 13 ? null : n * 2)));
+    // 16 → 8 + 8 → 4 + 4 → 2 + 2 → 1 + 1: one failed statement per level, good halves written once.
+    expect(writes.filter((batch) => batch.includes(13)).map((batch) => batch.length)).toEqual([16, 8, 4, 2, 1]);
+    expect(writes.length).toBe(9);
+  });
+
+  it('does not split a batch when the database is unreachable (every part would fail the same way)', async () => {
+    let calls = 0;
+    const committer = new GroupCommitter<number, number>({
+      maxBatch: 100,
+      maxInFlight: 1,
+      write: async () => {
+        calls++;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      },
+    });
+    const settled = await Promise.allSettled([1, 2, 3, 4].map((n) => committer.submit(n)));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    expect(calls).toBe(1);
   });
 });

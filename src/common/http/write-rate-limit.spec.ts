@@ -1,32 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { claimsServiceRole, credentialsOf } from './write-rate-limit.js';
+import { rateLimitKey } from './write-rate-limit.js';
 
-const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const token = (payload: object) => `${encode({ alg: 'HS256' })}.${encode(payload)}.signature`;
-
-describe('credentialsOf', () => {
+describe('rateLimitKey', () => {
   it.each([
-    ['Bearer abc', 'abc'],
-    ['bearer abc', 'abc'],
-    ['BEARER  abc ', 'abc'],
-    ['Bearer\tabc', 'abc'],
-    ['Basic abc', 'Basic abc'],
-    ['abc', 'abc'],
-  ])('%j → %j', (header, expected) => {
-    expect(credentialsOf(header)).toBe(expected);
+    [{ sub: 'alice', roles: ['user'] }, 'user:alice', 'user'],
+    [{ sub: 'alice', roles: ['service'] }, 'service:alice', 'service'],
+    [{ sub: 'alice', roles: ['user', 'admin'] }, 'service:alice', 'service'],
+    [undefined, 'ip:192.0.2.1', 'anonymous'],
+  ])('%j → %s', (caller, key, callerClass) => {
+    expect(rateLimitKey(caller, '192.0.2.1')).toEqual({ key, callerClass });
   });
-});
 
-describe('claimsServiceRole', () => {
-  it.each([
-    [token({ roles: ['service'] }), true],
-    [token({ roles: ['user', 'admin'] }), true],
-    [token({ roles: ['user'] }), false],
-    [token({ roles: 'service' }), false],
-    [token({}), false],
-    ['not-a-jwt', false],
-    ['a.!!!.c', false],
-  ])('%s → %s', (value, expected) => {
-    expect(claimsServiceRole(value)).toBe(expected);
+  it('a sub that looks like an address key stays in the identity partition', () => {
+    expect(rateLimitKey({ sub: 'ip:192.0.2.1', roles: ['user'] }, '10.0.0.1').key).toBe('user:ip:192.0.2.1');
   });
 });

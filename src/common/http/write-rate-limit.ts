@@ -1,37 +1,80 @@
-import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import rateLimit from '@fastify/rate-limit';
 
 export interface WriteRateLimits {
-  /** Writes per minute for user tokens and callers without a token; 0 = no limit. */
+  /** Writes per minute for user tokens, and per address for callers without a verified token; 0 = no limit. */
   perUserToken: number;
   /** Writes per minute for service and admin tokens (backends calling for many users); 0 = no limit. */
   perServiceToken: number;
 }
 
+/** The verified caller the authentication hook puts on the request (structurally: common/ knows no auth types). */
+interface VerifiedCaller {
+  sub: string;
+  roles: readonly string[];
+}
+
+/** Counters kept per partition; the oldest caller is forgotten first. */
+const IDENTITY_KEYS = 50_000;
+const ADDRESS_KEYS = 10_000;
+const ADDRESS_PREFIX = 'ip:';
+
+export type CallerClass = 'service' | 'user' | 'anonymous';
+
 /**
- * The token in an Authorization header, read the way passport-jwt reads it (scheme, whitespace,
- * token; the scheme in any case), so "bearer  T" and "Bearer T" count as the same caller.
+ * Which allowance a write counts against: a verified caller by identity — `sub` plus role class,
+ * whatever token string carries them — and anyone else (no token, a bad token, a public route)
+ * by address, in a partition of its own.
  */
-export function credentialsOf(authorization: string): string {
-  const match = /(\S+)\s+(\S+)/.exec(authorization);
-  return match && match[1]!.toLowerCase() === 'bearer' ? match[2]! : authorization;
+export function rateLimitKey(caller: VerifiedCaller | undefined, address: string): { key: string; callerClass: CallerClass } {
+  if (!caller) return { key: `${ADDRESS_PREFIX}${address}`, callerClass: 'anonymous' };
+  const callerClass = caller.roles.includes('service') || caller.roles.includes('admin') ? 'service' : 'user';
+  return { key: `${callerClass}:${caller.sub}`, callerClass };
+}
+
+interface Counter {
+  current: number;
+  ttl: number;
+  iterationStartMs: number;
+}
+
+/** A fixed-window counter store with a bounded, least-recently-used key set. */
+class BoundedCounters {
+  private readonly counters = new Map<string, Counter>();
+
+  constructor(private readonly capacity: number) {}
+
+  incr(key: string, timeWindow: number): Counter {
+    const now = Date.now();
+    let counter = this.counters.get(key);
+    if (counter) this.counters.delete(key);
+    if (!counter || counter.iterationStartMs + timeWindow <= now) counter = { current: 0, ttl: timeWindow, iterationStartMs: now };
+    counter.current++;
+    counter.ttl = timeWindow - (now - counter.iterationStartMs);
+    this.counters.set(key, counter);
+    if (this.counters.size > this.capacity) this.counters.delete(this.counters.keys().next().value!);
+    return counter;
+  }
 }
 
 /**
- * Whether the token claims a service or admin role. Read without verifying the signature: this
- * only picks which limit applies; a forged claim gets the larger allowance for requests that the
- * auth guard then rejects with 401 before doing any work.
+ * @fastify/rate-limit store with two partitions: verified callers, and addresses. A flood of
+ * requests with random tokens (or from many addresses) can only evict address counters, never
+ * reset a verified caller's spent allowance.
  */
-export function claimsServiceRole(token: string): boolean {
-  const payload = token.split('.')[1];
-  if (!payload) return false;
-  try {
-    const roles = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { roles?: unknown }).roles;
-    return Array.isArray(roles) && (roles.includes('service') || roles.includes('admin'));
-  } catch {
-    return false;
+class PartitionedStore {
+  private readonly identities = new BoundedCounters(IDENTITY_KEYS);
+  private readonly addresses = new BoundedCounters(ADDRESS_KEYS);
+
+  incr(key: string, callback: (error: Error | null, result: { current: number; ttl: number }) => void, timeWindow: number): void {
+    const counters = key.startsWith(ADDRESS_PREFIX) ? this.addresses : this.identities;
+    const { current, ttl } = counters.incr(key, timeWindow);
+    callback(null, { current, ttl });
+  }
+
+  child(): PartitionedStore {
+    return new PartitionedStore();
   }
 }
 
@@ -40,29 +83,28 @@ function isRead(request: FastifyRequest): boolean {
 }
 
 /**
- * Per-token limit on write routes (429 with Retry-After). Reads — variant lookups, results — are
- * never limited and stay on the fast path. Counts are per instance.
+ * Per-caller limit on write routes (429 with Retry-After). Runs after the authentication hook,
+ * so it sees the verified caller. Reads — variant lookups, results — are never limited and stay on
+ * the fast path. Counts are per instance.
  */
 export async function registerWriteRateLimit(app: NestFastifyApplication, limits: WriteRateLimits): Promise<void> {
   if (limits.perUserToken === 0 && limits.perServiceToken === 0) return;
-  const isService = new WeakMap<FastifyRequest, boolean>();
+  const classes = new WeakMap<FastifyRequest, CallerClass>();
+  const limitOf = (request: FastifyRequest) => (classes.get(request) === 'service' ? limits.perServiceToken : limits.perUserToken);
   await app.register(rateLimit, {
     global: true,
     timeWindow: 60_000,
-    cache: 10_000,
-    // Per caller: the bearer token when there is one (hashed: the store holds no credentials), else the address.
+    store: PartitionedStore as never,
     keyGenerator: (request) => {
-      if (isRead(request)) return ''; // let through by allowList: no hashing on the read hot path
-      const authorization = request.headers.authorization;
-      if (!authorization) return `ip:${request.ip}`;
-      const token = credentialsOf(authorization);
-      isService.set(request, claimsServiceRole(token));
-      return createHash('sha1').update(token).digest('base64url');
+      if (isRead(request)) return ''; // let through by allowList: nothing to do on the read hot path
+      const { key, callerClass } = rateLimitKey((request as { user?: VerifiedCaller }).user, request.ip);
+      classes.set(request, callerClass);
+      return key;
     },
-    max: (request) => (isService.get(request) ? limits.perServiceToken : limits.perUserToken),
-    allowList: (request) => isRead(request) || (isService.get(request) ? limits.perServiceToken : limits.perUserToken) === 0,
+    max: limitOf,
+    allowList: (request) => isRead(request) || limitOf(request) === 0,
     errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`Too many write requests: at most ${context.max} per minute per token; retry in ${context.after}`), {
+      Object.assign(new Error(`Too many write requests: at most ${context.max} per minute per caller; retry in ${context.after}`), {
         statusCode: 429,
         code: 'FST_RATE_LIMITED',
       }),

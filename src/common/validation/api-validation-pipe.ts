@@ -20,12 +20,17 @@ interface ValueProblem {
 /**
  * The first thing in a request value that no field of any route may hold, checked before
  * class-transformer and class-validator see it: a NUL character (PostgreSQL cannot store U+0000 in
- * text or jsonb, so the query would fail after part of the work is done) or nesting deeper than
+ * text or jsonb, so the query would fail after part of the work is done), an unpaired surrogate
+ * (likewise refused by jsonb) or nesting deeper than
  * MAX_NESTING (the recursion here stops there, so it cannot overflow either). Cheap: a
  * 10,000-event metric batch costs well under a millisecond.
  */
 function unacceptableValue(value: unknown, depth: number): ValueProblem | null {
-  if (typeof value === 'string') return value.includes('\u0000') ? { path: [], problem: 'must not contain NUL (\\u0000) characters' } : null;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { path: [], problem: 'must not contain NUL (\\u0000) characters' };
+    // An unpaired surrogate (\ud800) is not text: jsonb refuses it, text columns would store U+FFFD instead.
+    return (value as string & { isWellFormed(): boolean }).isWellFormed() ? null : { path: [], problem: 'must not contain unpaired UTF-16 surrogates' };
+  }
   if (value === null || typeof value !== 'object') return null;
   if (depth >= MAX_NESTING) return { path: [], problem: `is nested more than ${MAX_NESTING} levels deep` };
   const check = (key: string, item: unknown): ValueProblem | null => {

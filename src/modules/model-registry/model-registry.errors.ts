@@ -42,13 +42,15 @@ export class InvalidArtifactError extends DomainError {
 }
 
 export class InvalidVersionError extends DomainError {
-  constructor(version: unknown) {
+  constructor(version: unknown, problem?: string) {
     super(
       'INVALID_VERSION',
       'invalid',
-      version === undefined || version === ''
-        ? 'version is required: a semantic version such as v2.0.0 or 1.4.0-rc.1'
-        : `version must be a semantic version such as v2.0.0 or 1.4.0-rc.1, got ${JSON.stringify(version)}`,
+      problem
+        ? `version ${problem}`
+        : version === undefined || version === ''
+          ? 'version is required: a semantic version such as v2.0.0 or 1.4.0-rc.1'
+          : `version must be a semantic version such as v2.0.0 or 1.4.0-rc.1, got ${JSON.stringify(version)}`,
     );
   }
 }

@@ -20,7 +20,7 @@ import {
   UnsupportedFormatError,
 } from './model-registry.errors.js';
 import { parseModelMetadata, type ModelMetadata } from './runtime/onnx-classifier.js';
-import { canonicalVersion } from './semver.js';
+import { canonicalVersion, MAX_REGISTERED_VERSION_LENGTH } from './semver.js';
 import { isStage, planStageChange, STAGES, type Stage } from './stage-rules.js';
 
 /** What other modules need to know about a model version. */
@@ -184,6 +184,9 @@ export class ModelRegistryService {
     try {
       const version = typeof input.version === 'string' ? canonicalVersion(input.version) : null;
       if (!version) throw new InvalidVersionError(input.version);
+      if (version.length > MAX_REGISTERED_VERSION_LENGTH) {
+        throw new InvalidVersionError(version, `must be at most ${MAX_REGISTERED_VERSION_LENGTH} characters (with its v); it is stored with every prediction`);
+      }
       const format = input.format === undefined || input.format === '' ? 'onnx' : String(input.format);
       if (!isSupportedFormat(format)) throw new UnsupportedFormatError(format, SUPPORTED_FORMATS);
       const stage = input.stage === undefined || input.stage === '' ? 'none' : input.stage;

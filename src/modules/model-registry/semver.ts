@@ -15,8 +15,13 @@ export interface SemanticVersion {
   canonical: string;
 }
 
-/** Longest version string accepted (the column is varchar(128)). */
+/** Longest version string accepted in look-ups (model_versions.version is varchar(128)). */
 export const MAX_VERSION_LENGTH = 128;
+/**
+ * Longest version a new registration may have: every prediction stores the version that served
+ * it, in predictions.model_version, a varchar(100).
+ */
+export const MAX_REGISTERED_VERSION_LENGTH = 100;
 
 // The regular expression recommended by semver.org, with an optional `v` in front.
 const SEMVER =

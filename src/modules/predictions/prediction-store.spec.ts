@@ -28,7 +28,7 @@ function fakeDataSource(options: { delayMs: number; fail?: (call: number) => boo
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((resolve) => setTimeout(resolve, options.delayMs));
       inFlight--;
-      if (options.fail?.(call)) throw new Error('connection terminated');
+      if (options.fail?.(call)) throw new Error('Connection terminated unexpectedly'); // pg's message: a lost connection, not worth splitting the batch
       return [];
     },
   } as unknown as DataSource;

@@ -85,6 +85,11 @@ function parseMetrics(raw: unknown): ModelMetrics {
   };
 }
 
+/** Longest label: the predictions table stores each served label in a varchar(200). */
+export const MAX_LABEL_LENGTH = 200;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 /**
  * Validates untrusted metadata (uploaded with a version, or read from a shipped .meta.json).
  * Agreement with the graph itself (input width, number of outputs) is checked on load.
@@ -99,6 +104,10 @@ export function parseModelMetadata(raw: unknown): ModelMetadata {
   for (const label of labels) {
     if (typeof label !== 'string' || label.trim() === '') {
       throw new Error(`model metadata labels must be non-empty strings, got ${describe(label)}`);
+    }
+    if (label.length > MAX_LABEL_LENGTH || CONTROL_CHARACTERS.test(label)) {
+      // Every prediction stores its label (predictions.label is varchar(200), as is feedback_label).
+      throw new Error(`model metadata labels must be at most ${MAX_LABEL_LENGTH} characters without control characters, got ${describe(label.slice(0, 40))}…`);
     }
     if (seen.has(label)) throw new Error(`model metadata labels must be unique, "${label}" appears twice`);
     seen.add(label);
