@@ -4,6 +4,7 @@ import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation
 import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { hasAnyRole, type AuthUser } from '../../auth/roles.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
+import { assertAcceptableValue } from '../../common/validation/api-validation-pipe.js';
 import { AbTestError } from './ab-tests.errors.js';
 import { AssignmentService } from './assignment.service.js';
 import { UserVariantQueryPipe } from './dto/user-variant.query.js';
@@ -41,9 +42,11 @@ export class AssignmentController {
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a missing or malformed model_type or user_id, or an unknown parameter', type: ErrorBody })
   @ApiNotFoundResponse({ description: 'NO_MODEL_VERSION: no running test and no production version', type: ErrorBody })
   // The request itself rather than @Query(pipe) and @CurrentUser(): a parameter no pipe runs on costs
-  // Nest no promise and no pipe pass, which is measurable on the hottest route (bench:assign). The
-  // guard has run before, so 401/403 still come before 400.
+  // Nest no promise and no pipe pass, which is measurable on the hottest route (bench:assign). So the
+  // global pipe's checks run here, in its order: what no field may hold (NUL, unpaired surrogates),
+  // then the route's own. The guard has run before, so 401/403 still come before 400.
   async getUserVariant(@Req() request: { query: Record<string, unknown>; user: AuthUser }): Promise<UserVariantResponse> {
+    assertAcceptableValue(request.query, { type: 'query' });
     const query = userVariantQuery.transform(request.query);
     const userId = this.userIdFor(request.user, query.user_id);
     const routed = await this.assignment.getModelVersionForUser(userId, query.model_type);
