@@ -7,7 +7,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts'],
+          include: ['src/**/*.spec.ts', 'scripts/**/*.spec.ts', 'web/test/**/*.spec.ts'],
           environment: 'node',
         },
       },
@@ -39,6 +39,22 @@ export default defineConfig({
           fileParallelism: false,
           // Same throwaway cluster and compiled dist/ as e2e: the fault suites run the built service
           // in child processes and stop PostgreSQL under it.
+          globalSetup: ['test/support/global-setup.ts'],
+          pool: 'forks',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.browser-spec.ts'],
+          environment: 'node',
+          // Last and alone: the dashboard is built here (vite → dist/web) and its page timings are
+          // measured, which the other projects would make noisy.
+          sequence: { groupOrder: 2 },
+          fileParallelism: false,
           globalSetup: ['test/support/global-setup.ts'],
           pool: 'forks',
           testTimeout: 120_000,

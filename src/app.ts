@@ -10,7 +10,9 @@ import { AllExceptionsFilter, sendError } from './common/errors/all-exceptions.f
 import { writeClientError } from './common/errors/client-error.js';
 import { JsonLogger } from './common/logging/json-logger.js';
 import { installRequestHooks, requestIdGenerator } from './common/http/request-hooks.js';
-import { securityHeaders } from './common/http/security-headers.js';
+import { dashboardSecurityHeaders, securityHeaders } from './common/http/security-headers.js';
+import { installCsrfCheck } from './auth/session-cookie.js';
+import { defaultDashboardDir, registerDashboard } from './dashboard/dashboard.js';
 import { registerWriteRateLimit } from './common/http/write-rate-limit.js';
 import { validationPipe } from './common/validation/api-validation-pipe.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -71,8 +73,10 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   await registerWriteRateLimit(app, { perUserToken: config.rateLimitWritesPerMinute, perServiceToken: config.rateLimitServiceWritesPerMinute });
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   installRequestHooks(fastify, { staticHeaders: securityHeaders(), logSampleRate: config.logRequestsSampleRate, logger, errorLogger: frameworkLogger });
+  installCsrfCheck(fastify, frameworkLogger);
   // After the request hooks (headers, request id), before the write rate limit's route hooks.
   if (!options.preview) installAuthentication(fastify, app.get(Authenticator), frameworkLogger);
+  await registerDashboard(app, { dir: defaultDashboardDir(), pageHeaders: dashboardSecurityHeaders(), errorLogger: frameworkLogger });
 
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

@@ -10,6 +10,9 @@ export class AuthError extends DomainError {
   static invalidToken(reason: string): AuthError {
     return new AuthError('TOKEN_INVALID', 'unauthenticated', `The bearer token is not valid: ${reason}`);
   }
+  static crossSiteWrite(reason: string): AuthError {
+    return new AuthError('CSRF_REJECTED', 'forbidden', `Refused: ${reason}. Send the token as Authorization: Bearer, or write from the dashboard's own pages`);
+  }
   /** An OpenID provider token while the provider's keys cannot be had: retry later (503, not 401: the token may be fine). */
   static providerUnavailable(): AuthError {
     return new AuthError('IDENTITY_PROVIDER_UNAVAILABLE', 'unavailable', "The identity provider's signing keys cannot be fetched right now; retry shortly");

@@ -3,6 +3,7 @@
  * The JWT strategy, the authentication hook and the write rate limit all go through
  * `tokenFromRequest`; another token source (a session cookie) belongs here too.
  */
+import { tokenFromSessionCookie } from './session-cookie.js';
 
 /**
  * Longest Authorization header read at all. A JWT from an identity provider with many groups runs
@@ -31,12 +32,23 @@ interface RequestWithHeaders {
  */
 export function tokenFromRequest(request: RequestWithHeaders): TokenRead {
   const header = request.headers.authorization;
-  if (header === undefined || header === '') return { kind: 'missing' };
+  if (header === undefined || header === '') return sessionToken(request);
   if (typeof header !== 'string') return { kind: 'malformed', reason: 'send one Authorization header' };
   if (header.length > MAX_AUTHORIZATION_LENGTH) {
     return { kind: 'malformed', reason: `the Authorization header is longer than ${MAX_AUTHORIZATION_LENGTH} characters` };
   }
   return parseBearer(header);
+}
+
+/**
+ * The dashboard's session cookie, read only when there is no Authorization header (an API client's
+ * bearer token is never replaced by a browser session); held to the same shape and length bounds.
+ */
+function sessionToken(request: RequestWithHeaders): TokenRead {
+  const token = tokenFromSessionCookie(request);
+  if (token === null) return { kind: 'missing' };
+  if (token.length > MAX_AUTHORIZATION_LENGTH || !JWT_SHAPE.test(token)) return { kind: 'malformed', reason: 'the session cookie does not hold a JWT: sign in again' };
+  return { kind: 'token', token };
 }
 
 function isBlank(code: number): boolean {

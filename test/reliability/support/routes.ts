@@ -56,8 +56,18 @@ export const ROUTE_TABLE: Record<RouteKey, RouteSpec> = {
   'GET /docs/docs/swagger-ui-init.js': { access: 'public' },
   'GET /docs-json': { access: 'public' },
   'GET /docs-yaml': { access: 'public' },
+  // The dashboard: its pages (the single-page app's index.html) and hashed assets; data comes from the API.
+  'GET /': { access: 'public' },
+  'GET /login': { access: 'public' },
+  'GET /models': { access: 'public' },
+  'GET /ab-tests/*': { access: 'public', probe: { path: '/ab-tests/new' } },
+  'GET /assets/*': { access: 'public', probe: { path: '/assets/missing.js' } },
 
   'GET /api/v1/auth/me': { access: ANY },
+  // The dashboard's session: who is signed in (never 401), sign in with a token, sign out.
+  'GET /api/v1/auth/session': { access: 'public' },
+  'POST /api/v1/auth/session': { access: ANY },
+  'DELETE /api/v1/auth/session': { access: ANY },
 
   // Model registry.
   'POST /api/v1/models': { access: ADMIN, probe: { body: {} } },
