@@ -28,6 +28,7 @@ DEFAULT_TARGET_N = 5000
 MIN_TARGET_N = 100
 MIN_SEQUENTIAL_N = 30
 RATE_ALPHA = 0.01
+SAMPLE_RATIO_ALPHA = 0.001
 RATE_RATIO_GRID = [1.1, 1.25, 1.5, 2, 3, 5, 10, 20, 50, 100]
 
 Z975 = stats.norm.ppf(0.975)
@@ -313,17 +314,17 @@ def srm_case(phases, label):
         exp += n * np.array([p["split"]["a"], p["split"]["b"]]) / total_share
     case = {"label": label, "phases": phases}
     if obs.sum() == 0:
-        case["expected"] = {"expected_share": None, "chi_square": None, "p_value": None}
+        case["expected"] = {"expected_share": None, "chi_square": None, "p_value": None, "mismatch": False}
         return case
     keep = exp > 0
     if (obs[~keep] > 0).any():
-        case["expected"] = {"expected_share": exp[0] / exp.sum(), "chi_square": None, "p_value": 0.0}
+        case["expected"] = {"expected_share": exp[0] / exp.sum(), "chi_square": None, "p_value": 0.0, "mismatch": True}
         return case
     if keep.sum() < 2:
         chi2, p = 0.0, 1.0
     else:
         chi2, p = stats.chisquare(obs[keep], exp[keep])
-    case["expected"] = {"expected_share": num(exp[0] / exp.sum()), "chi_square": num(chi2), "p_value": num(p)}
+    case["expected"] = {"expected_share": num(exp[0] / exp.sum()), "chi_square": num(chi2), "p_value": num(p), "mismatch": bool(p < SAMPLE_RATIO_ALPHA)}
     return case
 
 
@@ -343,7 +344,35 @@ def srm_cases():
         srm_case([ph(1, 0, 500, 3)], "impossible assignment to b"),
         srm_case([ph(0.5, 0.5, 0, 0)], "no assignments"),
         srm_case([ph(0.5, 0.5, 1, 0)], "one assignment"),
+        # Either side of SAMPLE_RATIO_ALPHA = 0.001: a looser (0.01, 0.05) or stricter (1e-4)
+        # threshold changes one of these two decisions.
+        srm_case([ph(0.5, 0.5, 5140, 4860)], "near the cutoff, p ~ 0.005: not a mismatch"),
+        srm_case([ph(0.5, 0.5, 5174, 4826)], "near the cutoff, p ~ 0.0005: a mismatch"),
     ]
+
+
+# --- sequential p-value at one look, either side of MIN_SEQUENTIAL_N ---------------------------
+
+def sequential_boundary_cases():
+    cases = []
+    for n in (MIN_SEQUENTIAL_N - 1, MIN_SEQUENTIAL_N, MIN_SEQUENTIAL_N + 1):
+        # Proportions: 10% against 50% errors, a difference no test at n >= 30 can miss.
+        a = {"n": n, "events": n // 10}
+        b = {"n": n, "events": n // 2}
+        cases.append({"kind": "proportion", "a": a, "b": b, "target_n": 100, "expected": {"p_value": num(sequential_p("proportion", [a], [b], 100))}})
+        # Means: a spread of values around 10 against the same shifted by 2.
+        va = [10 + ((7 * i) % 11 - 5) / 2 for i in range(n)]
+        vb = [v + 2 for v in va]
+        cases.append({
+            "kind": "mean", "a": moments(va), "b": moments(vb), "target_n": 100,
+            "expected": {"p_value": num(sequential_p("mean", [{"n": n, "values": np.array(va)}], [{"n": n, "values": np.array(vb)}], 100))},
+        })
+    # Only one arm short of the minimum: still no evidence.
+    a = {"n": 1000, "events": 100}
+    b = {"n": MIN_SEQUENTIAL_N - 1, "events": MIN_SEQUENTIAL_N - 1}
+    cases.append({"kind": "proportion", "a": a, "b": b, "target_n": 100, "expected": {"p_value": num(sequential_p("proportion", [a], [b], 100))}})
+    cases.append({"kind": "proportion", "a": b, "b": a, "target_n": 100, "expected": {"p_value": num(sequential_p("proportion", [b], [a], 100))}})
+    return cases
 
 
 # --- a whole results document ------------------------------------------------------------------
@@ -460,6 +489,7 @@ def main():
         "msprt": msprt_cases(),
         "rate_exceeds": rate_cases(),
         "sample_ratio": srm_cases(),
+        "sequential_boundary": sequential_boundary_cases(),
         "results": results_case(rng),
     }
     OUT.parent.mkdir(parents=True, exist_ok=True)

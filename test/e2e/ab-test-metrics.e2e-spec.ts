@@ -10,10 +10,11 @@
  * number here is deterministic.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbTestsService } from '../../src/modules/ab-tests/ab-tests.service.js';
 import { GuardrailService } from '../../src/modules/ab-tests/guardrail.service.js';
 import type { MetricEvent } from '../../src/modules/metrics/metric-events.js';
+import { MetricsQueryService } from '../../src/modules/metrics/metrics-query.service.js';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
 import { meanSequentialPValue, proportionSequentialPValue } from '../../src/modules/metrics/stats/index.js';
 import { scipyReference, toleranceViolation } from '../../src/modules/metrics/stats/scipy-reference.js';
@@ -590,35 +591,76 @@ describe('A/B test metrics over HTTP', () => {
       expect(paused.after.breaches[0].lower_bound).toBeGreaterThan(0.05);
     });
 
-    it('checks at most once a second per test however often it is written, and never twice at once', async () => {
+    it('checks at most once a second per test however often it is written, and never twice at once (controlled clock)', async () => {
       const testId = await startTest({ auto_pause: true, criteria: { max_error_rate: 0.5 } });
-      const query = t.app.get(GuardrailService)['query'] as { snapshotWithExceedances: (...args: unknown[]) => Promise<unknown> };
+      // The real query service, watched: when each check of this test starts (on the controlled
+      // clock), and a gate that holds a check open to write during it.
+      const query = t.app.get(MetricsQueryService);
       const original = query.snapshotWithExceedances.bind(query);
+      const startedAt: number[] = [];
+      let finished = 0;
       let running = 0;
       let maxRunning = 0;
-      const checked: number[] = [];
-      query.snapshotWithExceedances = async (...args: unknown[]) => {
-        if (args[0] === testId) {
-          checked.push(Date.now());
-          maxRunning = Math.max(maxRunning, ++running);
-        }
+      let gate: Promise<void> = Promise.resolve();
+      let openGate: () => void = () => undefined;
+      const spy = vi.spyOn(query, 'snapshotWithExceedances').mockImplementation(async (...args: Parameters<typeof original>) => {
+        if (args[0] !== testId) return original(...args);
+        startedAt.push(Date.now());
+        maxRunning = Math.max(maxRunning, ++running);
         try {
+          await gate;
           return await original(...args);
         } finally {
-          if (args[0] === testId) running--;
+          running--;
+          finished++;
+        }
+      });
+      /* Real I/O (HTTP, PostgreSQL) goes on under the frozen clock: wait for it on real time. */
+      const until = async (condition: () => boolean, what: string) => {
+        const deadline = performance.now() + 10_000;
+        while (!condition()) {
+          if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((resolve) => setImmediate(resolve));
         }
       };
+      const write = () => post(testId, { events: outcomes('b', 10, 0) }).expect(200);
+
+      // Only the guardrail's timers and clock are controlled; the app's sockets and PostgreSQL run on their own.
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
       try {
-        const started = Date.now();
-        while (Date.now() - started < 1500) await post(testId, { events: outcomes('b', 10, 0) }).expect(200);
-        await guardrail().idle();
+        const t0 = Date.now();
+        await write(); // the first write is checked at once
+        await vi.advanceTimersByTimeAsync(0);
+        await until(() => finished === 1, 'the first check');
+
+        await vi.advanceTimersByTimeAsync(100);
+        await write(); // t0 + 100: due at t0 + 1000
+        await vi.advanceTimersByTimeAsync(400);
+        await write(); // t0 + 500: already due, nothing more
+        await vi.advanceTimersByTimeAsync(499);
+        expect(startedAt).toHaveLength(1); // t0 + 999
+
+        gate = new Promise((resolve) => (openGate = resolve));
+        await vi.advanceTimersByTimeAsync(1);
+        await until(() => startedAt.length === 2, 'the second check'); // t0 + 1000
+        await write(); // during the check
+        await vi.advanceTimersByTimeAsync(3000);
+        expect(startedAt).toHaveLength(2); // t0 + 4000: the write waits for the running check
+        openGate();
+        await until(() => finished === 2, 'the second check to end');
+        await vi.advanceTimersByTimeAsync(0);
+        await until(() => finished === 3, 'the check of the write made during the second');
+
+        await vi.advanceTimersByTimeAsync(5000);
+        expect(startedAt.map((at) => at - t0)).toEqual([0, 1000, 4000]);
+        expect(maxRunning).toBe(1);
       } finally {
-        query.snapshotWithExceedances = original;
+        openGate();
+        vi.useRealTimers();
+        spy.mockRestore();
       }
-      expect(checked.length).toBeGreaterThanOrEqual(2);
-      expect(checked.length).toBeLessThanOrEqual(3);
-      for (let i = 1; i < checked.length; i++) expect(checked[i]! - checked[i - 1]!).toBeGreaterThanOrEqual(950);
-      expect(maxRunning).toBe(1);
+      await guardrail().idle();
+      expect((await t.http().get(`/api/v1/ab-tests/${testId}`).set(admin()).expect(200)).body.status).toBe('active');
     });
   });
 

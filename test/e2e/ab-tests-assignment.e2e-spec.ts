@@ -75,7 +75,11 @@ describe('A/B test assignment', () => {
     );
     expect(counts).toEqual({ total: 20_000, b });
     const statements = writer.stats.statements - before.statements;
-    expect(statements).toBeLessThan(users.length / 10);
+    // 500 requests in flight at a time make at most 500 rows per INSERT: 40 statements is the floor,
+    // and what the README reports (measured 40 on a busy machine too). A margin of 10 for a batch
+    // split across event-loop turns; a writer that stopped coalescing would need thousands.
+    expect(statements).toBeGreaterThanOrEqual(40);
+    expect(statements).toBeLessThanOrEqual(50);
     console.log(`20,000 first assignments in ${elapsed} ms (${Math.round(20_000 / (elapsed / 1000))}/s) with ${statements} INSERT statements`);
     // Over HTTP the detail counts them too.
     const detail = await t.http().get(`/api/v1/ab-tests/${testId}`).set(bearer(t.tokens.admin)).expect(200);

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Change } from '../../src/database/change-feed.service.js';
 import { bearer, createAbTest, registerModelType } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -92,15 +93,41 @@ describe('A/B tests across instances', () => {
 
   it('without notifications, the periodic re-read catches up', async () => {
     const { ActiveTestsCache } = await import('../../src/modules/ab-tests/active-tests.cache.js');
-    // Detach the third instance's cache from the change feed, as if notifications were lost.
-    (third.app.get(ActiveTestsCache) as unknown as { unsubscribe: (() => void) | null }).unsubscribe?.();
-    expect((await variantOn(third, 'z-1')).ab_test_id).toBeNull();
-    const testId = await createAbTest(first, { model_type: modelType, traffic_split: { a: 0, b: 1 } });
-    await first.http().post(`/api/v1/ab-tests/${testId}/start`).set(admin()).expect(200);
-    await within(2000, async () => (await variantOn(third, 'z-1')).ab_test_id === testId);
-    expect((await variantOn(third, 'z-1')).variant).toBe('b');
-    await first.http().post(`/api/v1/ab-tests/${testId}/pause`).set(admin()).expect(200);
-    await within(2000, async () => (await variantOn(third, 'z-1')).variant === 'a');
-    await first.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({}).expect(200);
+    const { ChangeFeed } = await import('../../src/database/change-feed.service.js');
+    const cache = third.app.get(ActiveTestsCache) as unknown as { unsubscribe: unknown; onChange: (change: Change) => void };
+    // The third instance's feed, watched by a listener of the test's own (public subscribe), and the
+    // cache's handler: a change the feed delivers reaches the cache first (it subscribed first).
+    const heard = vi.spyOn(cache, 'onChange');
+    const delivered: Change[] = [];
+    const stopWatching = third.app.get(ChangeFeed).subscribe((change) => delivered.push(change));
+    const deliveredFor = (key: string) => within(2000, async () => delivered.some((change) => change.key === key));
+    try {
+      // Before the detach the cache hears a change (on a model type of its own).
+      const otherType = await registerModelType(first, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }]);
+      const other = await createAbTest(first, { model_type: otherType });
+      await first.http().post(`/api/v1/ab-tests/${other}/start`).set(admin()).expect(200);
+      await deliveredFor(otherType);
+      expect(heard.mock.calls.some(([change]) => change.key === otherType)).toBe(true);
+
+      // Detach the third instance's cache from the change feed, as if notifications were lost.
+      expect(typeof cache.unsubscribe, 'ActiveTestsCache.unsubscribe').toBe('function');
+      (cache.unsubscribe as () => void)();
+      heard.mockClear();
+      expect((await variantOn(third, 'z-1')).ab_test_id).toBeNull();
+      const testId = await createAbTest(first, { model_type: modelType, traffic_split: { a: 0, b: 1 } });
+      await first.http().post(`/api/v1/ab-tests/${testId}/start`).set(admin()).expect(200);
+      // The feed delivered the start, and the cache no longer heard it.
+      await deliveredFor(modelType);
+      expect(heard).not.toHaveBeenCalled();
+      await within(2000, async () => (await variantOn(third, 'z-1')).ab_test_id === testId);
+      expect((await variantOn(third, 'z-1')).variant).toBe('b');
+      await first.http().post(`/api/v1/ab-tests/${testId}/pause`).set(admin()).expect(200);
+      await within(2000, async () => (await variantOn(third, 'z-1')).variant === 'a');
+      await first.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({}).expect(200);
+      await first.http().post(`/api/v1/ab-tests/${other}/complete`).set(admin()).send({}).expect(200);
+    } finally {
+      stopWatching();
+      heard.mockRestore();
+    }
   });
 });

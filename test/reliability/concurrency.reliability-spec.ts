@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignVariant, hashV2 } from '../../src/modules/ab-tests/bucketing.js';
 import { nextStatus, type AbTestStatus, type LifecycleAction } from '../../src/modules/ab-tests/lifecycle.js';
 import { registerModelType } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -48,13 +49,13 @@ describe('concurrency', () => {
     await first?.close();
   });
 
-  async function runningTest(split = { a: 0.5, b: 0.5 }): Promise<string> {
+  async function runningTest(split = { a: 0.5, b: 0.5 }, extra: Record<string, unknown> = {}): Promise<string> {
     modelType = await registerModelType(first, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }], 'race');
     const created = await send(first, {
       method: 'POST',
       url: '/api/v1/ab-tests',
       headers: admin(),
-      payload: { name: 'race', model_type: modelType, variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: split },
+      payload: { name: 'race', model_type: modelType, variant_a: 'v1.0.0', variant_b: 'v2.0.0', traffic_split: split, ...extra },
     });
     expect(created.status, created.text).toBe(201);
     const id = (created.json as { test_id: string }).test_id;
@@ -62,19 +63,34 @@ describe('concurrency', () => {
     return id;
   }
 
-  it('1,000 concurrent first requests of one user, on two instances: one assignment row, one variant', async () => {
-    const testId = await runningTest();
+  it('1,000 concurrent first requests of one user, on two instances, with the split ramped mid-race: one assignment row, one variant', async () => {
+    // A known seed, and a ramp that moves the racer's hash into the other variant's range: after
+    // it, only the stored assignment still gives the first answer's variant.
+    const seed = 'race-seed';
+    const hash = hashV2(seed, 'racer');
+    const initial = assignVariant(seed, 'racer', { a: 0.5, b: 0.5 });
+    const aShare = initial === 'a' ? Math.floor(hash * 1000) / 1000 : Math.min(1, Math.ceil((hash + 1e-4) * 1000) / 1000);
+    const ramp = { a: aShare, b: 1 - aShare };
+    expect(assignVariant(seed, 'racer', ramp)).not.toBe(initial);
+
+    const testId = await runningTest({ a: 0.5, b: 0.5 }, { hash_seed: seed });
     const url = (user: string) => `/api/v1/ab-tests/user/variant?model_type=${modelType}&user_id=${user}`;
-    const answers = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => send(i % 2 === 0 ? first : second, { method: 'GET', url: url('racer'), headers: service() })),
-    );
+    const ask = (app: TestApp) => send(app, { method: 'GET', url: url('racer'), headers: service() });
+    // The first half on one instance; the second instance first hears of the racer after the ramp,
+    // so its answers can only come from the stored row.
+    const early = Array.from({ length: 500 }, () => ask(first));
+    await Promise.race(early); // the racer has been answered (and so stored) under 50/50
+    const ramped = await send(first, { method: 'PATCH', url: `/api/v1/ab-tests/${testId}/traffic-split`, headers: admin(), payload: ramp });
+    expect(ramped.status, ramped.text).toBe(200);
+    const late = Array.from({ length: 500 }, (_, i) => ask(i % 2 === 0 ? second : first));
+    const answers = await Promise.all([...early, ...late]);
     expect(answers.map((a) => a.status)).toEqual(Array(1000).fill(200));
     const variants = new Set(answers.map((a) => (a.json as { variant: string }).variant));
-    expect(variants.size).toBe(1);
+    expect([...variants]).toEqual([initial]);
     const rows = (await first.dataSource.query('SELECT variant::text AS variant FROM ab_test_assignments WHERE ab_test_id = $1 AND user_id = $2', [testId, 'racer'])) as Array<{
       variant: string;
     }>;
-    expect(rows).toEqual([{ variant: [...variants][0] }]);
+    expect(rows).toEqual([{ variant: initial }]);
   });
 
   it('a burst of 1,000 new users, each asked for twice at once on both instances: one row each, the answers agree', async () => {

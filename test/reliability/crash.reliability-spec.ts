@@ -4,11 +4,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { assignVariant, type TrafficSplit } from '../../src/modules/ab-tests/bucketing.js';
 import { TestTokens } from '../support/tokens.js';
 import { addTotals, call, explainedBy, metricBatch, sleep, startAbTest, storedTotals, zeroTotals, type MetricTotals } from './support/load.js';
 
 const ROUNDS = 2;
 const LOAD_MS = 1500;
+/*
+ * The split each round ramps to just before its kill. The hash then sends many earlier users to
+ * the other variant, so after the restart only their stored rows give the answers they had.
+ */
+const RAMPS: readonly TrafficSplit[] = [
+  { a: 0.1, b: 0.9 },
+  { a: 0.9, b: 0.1 },
+];
 
 /**
  * kill -9 of the compiled service under a load of metric batches and first variant requests: every
@@ -28,7 +37,7 @@ describe('crash (kill -9 under load)', () => {
   const unknownBatches: MetricTotals[] = [];
   const assigned = new Map<string, string>();
   const unknownUsers = new Set<string>();
-  const figures = { batchesAcknowledged: 0, eventsAcknowledged: 0, usersAcknowledged: 0, inFlightAtKill: 0, kills: 0, verifiedRestarts: 0 };
+  const figures = { batchesAcknowledged: 0, eventsAcknowledged: 0, usersAcknowledged: 0, inFlightAtKill: 0, movedByRamp: 0, kills: 0, verifiedRestarts: 0 };
 
   const start = async () => {
     const server = await startServerProcess(env);
@@ -57,6 +66,7 @@ describe('crash (kill -9 under load)', () => {
     console.log(
       `[reliability] crash: ${figures.kills} kill -9 under load; acknowledged ${figures.batchesAcknowledged} batches (${figures.eventsAcknowledged} events) and ` +
         `${figures.usersAcknowledged} first assignments; ${figures.inFlightAtKill} requests in flight at the kills; ` +
+        `${figures.movedByRamp} users kept their variant only through their stored row (the split was ramped before each kill); ` +
         `${figures.verifiedRestarts} of ${figures.kills} restarts verified: every acknowledged event and assignment found, no variant changed`,
     );
     for (const server of servers) {
@@ -69,8 +79,11 @@ describe('crash (kill -9 under load)', () => {
     await database?.drop();
   });
 
-  /** Load until `stop` is set: metric batches and first variant requests, each request's fate in the ledger. */
-  async function load(base: string, stopAfterMs: number, kill: () => void): Promise<void> {
+  /**
+   * Load for `stopAfterMs`, ramp the split, then stop issuing and kill with requests in flight:
+   * metric batches and first variant requests, each request's fate in the ledger.
+   */
+  async function load(base: string, stopAfterMs: number, ramp: TrafficSplit, kill: () => void): Promise<void> {
     let stopped = false;
     let seed = Math.floor(Math.random() * 1e9);
     let userNumber = assigned.size + unknownUsers.size;
@@ -107,21 +120,26 @@ describe('crash (kill -9 under load)', () => {
     };
     const workers = [...Array.from({ length: 6 }, batchWorker), ...Array.from({ length: 6 }, variantWorker)];
     await sleep(stopAfterMs);
+    const ramped = await call(base, 'PATCH', `/api/v1/ab-tests/${testId}/traffic-split`, { headers: admin, body: ramp });
+    expect(ramped.status, ramped.text).toBe(200);
     stopped = true;
     kill();
     await Promise.all(workers);
   }
 
-  it.each(Array.from({ length: ROUNDS }, (_, i) => i + 1))('round %i: everything acknowledged before the kill is there after the restart', async () => {
+  it.each(Array.from({ length: ROUNDS }, (_, i) => i + 1))('round %i: everything acknowledged before the kill is there after the restart', async (round) => {
     const server = servers.at(-1)!;
-    const before = { batches: figures.batchesAcknowledged, users: figures.usersAcknowledged };
-    await load(server.url, LOAD_MS, () => {
+    const before = { batches: figures.batchesAcknowledged, users: figures.usersAcknowledged, inFlight: figures.inFlightAtKill };
+    const ramp = RAMPS[round - 1]!;
+    await load(server.url, LOAD_MS, ramp, () => {
       server.child.kill('SIGKILL');
       figures.kills++;
     });
     expect(await server.exited).toBe('SIGKILL');
     expect(figures.batchesAcknowledged, 'batches acknowledged in this round').toBeGreaterThan(before.batches);
     expect(figures.usersAcknowledged, 'first assignments acknowledged in this round').toBeGreaterThan(before.users);
+    // The kill interrupted requests (reset, not refused): it was a crash under load, not after it.
+    expect(figures.inFlightAtKill, 'requests in flight at the kill').toBeGreaterThan(before.inFlight);
 
     const restarted = await start();
 
@@ -140,6 +158,11 @@ describe('crash (kill -9 under load)', () => {
     for (const user of stored.keys()) expect(assigned.has(user) || unknownUsers.has(user), `unexpected assignment for ${user}`).toBe(true);
 
     // And the restarted service answers every user as before (or as stored, for the unanswered ones).
+    // Under the ramped split the hash alone would give many of them the other variant: only their
+    // stored rows can keep their answers.
+    const movedByRamp = [...assigned].filter(([user, variant]) => assignVariant(testId, user, ramp) !== variant).length;
+    expect(movedByRamp, 'acknowledged users the ramped split would send elsewhere').toBeGreaterThan(0);
+    figures.movedByRamp += movedByRamp;
     const users = [...assigned.keys(), ...unknownUsers];
     for (let i = 0; i < users.length; i += 50) {
       const answers = await Promise.all(

@@ -22,8 +22,13 @@ const TABLE: Array<[AbTestStatus, LifecycleAction, AbTestStatus | null]> = [
 ];
 
 describe('lifecycle state machine', () => {
-  it('the table covers every (status, action) pair', () => {
-    expect(TABLE).toHaveLength(AB_TEST_STATUSES.length * LIFECYCLE_ACTIONS.length);
+  it('the table covers every (status, action) pair exactly once', () => {
+    // Pairs, not a count: a duplicated row must not hide a missing one.
+    const pairs = TABLE.map(([status, action]) => `${status} + ${action}`);
+    const every = AB_TEST_STATUSES.flatMap((status) => LIFECYCLE_ACTIONS.map((action) => `${status} + ${action}`));
+    expect(new Set(pairs).size).toBe(pairs.length);
+    expect([...pairs].sort()).toEqual([...every].sort());
+    expect(every).toHaveLength(16);
   });
 
   it.each(TABLE)('%s + %s → %s', (status, action, expected) => {

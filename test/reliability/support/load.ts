@@ -203,25 +203,40 @@ export async function storedTotals(client: pg.Client, testId: string, table: 'me
 
 /**
  * Whether `stored` is `acknowledged` plus some subset of the batches whose outcome is unknown (a
- * batch is stored whole or not at all). Exhaustive up to 16 unknown batches; beyond that only the
- * bounds are checked.
+ * batch is stored whole or not at all), decided exactly for any number of unknown batches: a
+ * depth-first search for such a subset, pruned by what the remaining batches can still add. It
+ * looks for the stored subset or for its complement, whichever is smaller, so an outage that lost
+ * nearly all (or nearly none) of many unknown batches is decided at once. Throws rather than guess
+ * if the search grows beyond `budget` steps.
  */
-export function explainedBy(stored: MetricTotals, acknowledged: MetricTotals, unknown: readonly MetricTotals[]): boolean {
+export function explainedBy(stored: MetricTotals, acknowledged: MetricTotals, unknown: readonly MetricTotals[], budget = 5_000_000): boolean {
   const flat = (t: MetricTotals) => (Object.keys(t) as Array<keyof MetricTotals>).flatMap((key) => [t[key].a, t[key].b]);
-  const target = flat(stored).map((value, i) => value - flat(acknowledged)[i]!);
+  const acknowledgedFlat = flat(acknowledged);
+  const target = flat(stored).map((value, i) => value - acknowledgedFlat[i]!);
   const options = unknown.map(flat);
-  if (options.length > 16) {
-    const upper = options.reduce((sum, o) => sum.map((v, i) => v + o[i]!), target.map(() => 0));
-    return target.every((v, i) => v >= 0 && v <= upper[i]!);
-  }
-  for (let mask = 0; mask < 1 << options.length; mask++) {
-    const sum = target.map(() => 0);
-    options.forEach((o, j) => {
-      if (mask & (1 << j)) o.forEach((v, i) => (sum[i]! += v));
-    });
-    if (sum.every((v, i) => v === target[i])) return true;
-  }
-  return false;
+  const all = options.reduce((sum, o) => sum.map((v, i) => v + o[i]!), target.map(() => 0));
+  const complement = all.map((v, i) => v - target[i]!);
+  const size = (v: number[]) => v.reduce((s, x) => s + x, 0);
+  return subsetSums(options, size(complement) < size(target) ? complement : target, budget);
+}
+
+/** Whether some subset of `options` (non-negative vectors) sums to `target` exactly. */
+function subsetSums(options: readonly number[][], target: readonly number[], budget: number): boolean {
+  if (target.some((v) => v < 0)) return false;
+  const sorted = [...options].sort((x, y) => y.reduce((s, v) => s + v, 0) - x.reduce((s, v) => s + v, 0));
+  // What options i.. can still add, per coordinate.
+  const rest: number[][] = Array.from({ length: sorted.length + 1 }, () => target.map(() => 0));
+  for (let i = sorted.length - 1; i >= 0; i--) rest[i] = rest[i + 1]!.map((v, k) => v + sorted[i]![k]!);
+  let steps = 0;
+  const search = (i: number, remaining: number[]): boolean => {
+    if (++steps > budget) throw new Error(`explainedBy: no answer within ${budget} steps for ${sorted.length} unknown batches`);
+    if (remaining.every((v) => v === 0)) return true;
+    if (remaining.some((v, k) => v > rest[i]![k]!)) return false;
+    const option = sorted[i]!;
+    if (option.every((v, k) => v <= remaining[k]!) && search(i + 1, remaining.map((v, k) => v - option[k]!))) return true;
+    return search(i + 1, remaining);
+  };
+  return search(0, [...target]);
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -56,6 +56,33 @@ describe('evaluateCriteria', () => {
     ]);
   });
 
+  it.each<[string, Criteria, { a: number; b: number; errorsB?: number; p95B?: number | null }, boolean]>([
+    ['min_requests: b exactly at the threshold', { min_requests: 1000 }, { a: 1200, b: 1000 }, true],
+    ['min_requests: b one short', { min_requests: 1000 }, { a: 1200, b: 999 }, false],
+    ['max_error_rate: exactly at the limit', { max_error_rate: 0.01 }, { a: 1000, b: 1000, errorsB: 10 }, true],
+    ['max_error_rate: one error over', { max_error_rate: 0.01 }, { a: 1000, b: 1000, errorsB: 11 }, false],
+    ['max_latency_ms: an infinite p95 is no data', { max_latency_ms: 200 }, { a: 10, b: 10, p95B: Infinity }, false],
+  ])('boundary: %s', (_label, criteria, arms, met) => {
+    const snapshots = {
+      a: buildSnapshot({ requests: arms.a }),
+      b: buildSnapshot({ requests: arms.b, errors: arms.errorsB ?? 0, latency: { p95: arms.p95B ?? null } }),
+    };
+    const [result] = evaluateCriteria(criteria, snapshots, accuracy);
+    expect(result!.met).toBe(met);
+    if (arms.p95B === Infinity) expect(result!.observed).toBeNull();
+  });
+
+  it.each<[string, PrimaryMetric, number, number | null, boolean]>([
+    ['improvement exactly at min_improvement', { name: 'custom:csat', higherIsBetter: true, a: 100, b: 110 }, 0.1, 0.1, true],
+    ['lower-is-better, exactly at min_improvement', { name: 'latency_ms', higherIsBetter: false, a: 100, b: 90 }, 0.1, 0.1, true],
+    ['no value for b yet', { name: 'custom:csat', higherIsBetter: true, a: 100, b: null }, 0.1, null, false],
+    ['no value for a yet', { name: 'custom:csat', higherIsBetter: true, a: null, b: 100 }, 0.1, null, false],
+    ['undefined improvement is not met even at a threshold of 0', { name: 'error_rate', higherIsBetter: false, a: 0, b: 0.01 }, 0, null, false],
+  ])('min_improvement: %s', (_label, primary, threshold, improvement, met) => {
+    const [result] = evaluateCriteria({ min_improvement: threshold }, current, primary);
+    expect(result).toEqual({ name: 'min_improvement', threshold, observed: { metric: primary.name, a: primary.a, b: primary.b, improvement }, met });
+  });
+
   it('ignores thresholds that are not finite numbers', () => {
     const stored = { min_requests: '100', max_error_rate: Number.NaN, max_latency_ms: 250 } as unknown as Criteria;
     expect(declaredCriteria(stored)).toEqual({ max_latency_ms: 250 });
@@ -69,6 +96,8 @@ describe('primaryMetricName', () => {
     ['declared but never recorded: error rate', [{ name: 'accuracy', higher_is_better: true }], current, 'error_rate'],
     ['only the first declaration counts', [{ name: 'csat', higher_is_better: true }, { name: 'accuracy', higher_is_better: true }], withAccuracy, 'error_rate'],
     ['undeclared metrics never become primary', [], withAccuracy, 'error_rate'],
+    ['first declared custom metric recorded in b only', [{ name: 'accuracy', higher_is_better: true }], { a: buildSnapshot(), b: buildSnapshot({ custom: { accuracy: momentsFrom(3, 0.8, 0.1) } }) }, 'custom:accuracy'],
+    ['declared, with an empty entry in both arms', [{ name: 'accuracy', higher_is_better: true }], { a: buildSnapshot({ custom: { accuracy: momentsFrom(0, 0, 0) } }), b: buildSnapshot({ custom: { accuracy: momentsFrom(0, 0, 0) } }) }, 'error_rate'],
   ])('%s', (_label, declarations, snapshots, expected) => {
     expect(primaryMetricName(declarations, snapshots)).toBe(expected);
   });

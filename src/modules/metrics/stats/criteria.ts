@@ -83,7 +83,7 @@ export function evaluateCriteria(
   if (declared.max_latency_ms !== undefined) {
     const threshold = declared.max_latency_ms;
     const p95 = current.b.latency.p95;
-    const observed = p95 !== null && Number.isFinite(p95) ? p95 : null;
+    const observed = Number.isFinite(p95) ? p95 : null;
     results.push({ name: 'max_latency_ms', threshold, observed, met: observed !== null && observed <= threshold });
   }
   if (declared.min_improvement !== undefined) {

@@ -24,6 +24,9 @@ export const LATENCY_GUARDRAIL_MARGIN = 1.2;
 /** p95 ≤ limit ⇔ at most 5% of requests are slower than the limit. */
 const P95_TAIL_SHARE = 0.05;
 
+/** "99%" for α = 0.01: the reasons state the confidence the bounds are computed at. */
+const CONFIDENCE = `${formatNumber((1 - GUARDRAIL_ALPHA) * 100)}%`;
+
 export interface GuardrailInput {
   criteria: Criteria | null | undefined;
   b: VariantSnapshot;
@@ -77,14 +80,14 @@ export function guardrailBreaches({ criteria, b, latencyExceedances }: Guardrail
         lowerBound,
         reason:
           `max_error_rate breached by b: ${b.errors} errors in ${b.requests} requests (${formatNumber(observed)}), ` +
-          `99% always-valid lower bound ${formatNumber(lowerBound)} > ${formatNumber(maxErrorRate)}`,
+          `${CONFIDENCE} always-valid lower bound ${formatNumber(lowerBound)} > ${formatNumber(maxErrorRate)}`,
       });
     }
   }
 
   const maxLatency = declared.max_latency_ms;
   const n = b.latency.n;
-  const p95 = b.latency.p95 !== null && Number.isFinite(b.latency.p95) ? b.latency.p95 : null;
+  const p95 = Number.isFinite(b.latency.p95) ? b.latency.p95 : null;
   if (maxLatency !== undefined && latencyExceedances !== undefined && n >= MIN_GUARDRAIL_REQUESTS) {
     const slow = Math.min(Math.max(0, Math.round(latencyExceedances)), n);
     if (rateExceedsThreshold(slow, n, P95_TAIL_SHARE, GUARDRAIL_ALPHA)) {
@@ -97,7 +100,7 @@ export function guardrailBreaches({ criteria, b, latencyExceedances }: Guardrail
         lowerBound,
         reason:
           `max_latency_ms breached by b: ${slow} of ${n} requests slower than ${formatNumber(maxLatency)} ms, ` +
-          `99% always-valid lower bound on that share ${formatNumber(lowerBound)} > 0.05`,
+          `${CONFIDENCE} always-valid lower bound on that share ${formatNumber(lowerBound)} > ${formatNumber(P95_TAIL_SHARE)}`,
       });
     }
   } else if (maxLatency !== undefined && p95 !== null && n >= MIN_LATENCY_GUARDRAIL_N && p95 > maxLatency * LATENCY_GUARDRAIL_MARGIN) {

@@ -49,7 +49,15 @@ function input(overrides: Partial<RecommendationInput>): RecommendationInput {
 describe('recommend', () => {
   it.each<[string, Partial<RecommendationInput>, Decision, Array<string | RegExp>]>([
     ['a confident guardrail breach stops the test whatever else holds', { breaches: [breach], criteria: [minRequests(10, 10)] }, 'stop_guardrail', [breach.reason]],
-    ['a sample ratio mismatch blocks any verdict', { sampleRatio: srm }, 'keep_running', [/^sample ratio mismatch: 5000 assignments to a and 5600 to b against an expected 0\.5\/0\.5 split \(p = 5\.600e-9\)/]],
+    [
+      'a sample ratio mismatch blocks any verdict',
+      { sampleRatio: srm },
+      'keep_running',
+      [
+        'sample ratio mismatch: 5000 assignments to a and 5600 to b against an expected 0.5/0.5 split (p = 5.600e-9); ' +
+          'assignment or metric recording is broken, so no result can be trusted until it is fixed',
+      ],
+    ],
     [
       'min_requests not reached, per arm',
       { criteria: [minRequests(1000, 1012, 10000)] },
@@ -129,6 +137,65 @@ describe('recommend', () => {
       if (typeof reason === 'string') expect(result.reasons[i]).toBe(reason);
       else expect(result.reasons[i]).toMatch(reason);
     });
+  });
+
+  it.each<[string, Partial<MetricResult>]>([
+    ['no sequential p-value', { sequential_p_value: null, significant: false }],
+    ['no difference', { difference: null, relative_difference: null }],
+  ])('keeps running when the primary metric has %s', (_label, overrides) => {
+    const result = recommend(input({ primary: metric(overrides) }));
+    expect(result).toEqual({ decision: 'keep_running', reasons: ['not enough data on custom:accuracy to compare: n = 5000 in a, 5000 in b'] });
+  });
+
+  it('waits on a latency guardrail unmet on its point estimate, or not yet measurable, and ignores met criteria', () => {
+    const latency = (observed: number | null): CriterionResult => ({ name: 'max_latency_ms', threshold: 200, observed, met: observed !== null && observed <= 200 });
+    const result = recommend(input({ criteria: [minRequests(5000, 5000), minImprovement(0.05), maxErrorRate(0.005), latency(230)] }));
+    expect(result).toEqual({
+      decision: 'keep_running',
+      reasons: [
+        'b is significantly better on custom:accuracy (a 0.8, b 0.84, +5%, sequential p = 0.002)',
+        'max_latency_ms not met: b at 230 against 200, not yet a confident breach',
+      ],
+    });
+    expect(recommend(input({ criteria: [latency(null)] })).reasons).toEqual([
+      'b is significantly better on custom:accuracy (a 0.8, b 0.84, +5%, sequential p = 0.002)',
+      'max_latency_ms cannot be checked yet: no data for b',
+    ]);
+  });
+
+  it('describes an effect without a relative difference or a mean', () => {
+    const primary = metric({ a: { n: 5000, mean: 0, std_dev: 0 }, b: { n: 5000, mean: null, std_dev: null }, relative_difference: null });
+    expect(recommend(input({ primary })).reasons).toEqual(['b is significantly better on custom:accuracy (a 0, b 0, sequential p = 0.002)']);
+  });
+
+  it('warns only about other metrics b significantly worsens', () => {
+    const worse = (name: string, higherIsBetter: boolean, difference: number, overrides: Partial<MetricResult> = {}) =>
+      metric({ name, higher_is_better: higherIsBetter, difference, relative_difference: difference, ...overrides });
+    const metrics = [
+      metric(),
+      worse('custom:csat', true, -0.1), // higher is better and b is lower: worse
+      worse('custom:ctr', true, -0.1, { significant: false, sequential_p_value: 0.3 }), // not significant
+      worse('custom:handle_time', false, -0.1), // lower is better and b is lower: better
+      worse('custom:nps', true, 0, { difference: null }), // nothing to compare
+      metric({ name: 'custom:accuracy', difference: -0.5 }), // the primary itself is never a warning
+    ];
+    expect(recommend(input({ metrics })).reasons).toEqual([
+      'b is significantly better on custom:accuracy (a 0.8, b 0.84, +5%, sequential p = 0.002)',
+      'note: b is significantly worse on custom:csat (a 0.8, b 0.84, -10%, sequential p = 0.002)',
+    ]);
+  });
+
+  it.each([true, false])('does not ship b on an earlier look’s significance with no difference now (higher is better: %s)', (higherIsBetter) => {
+    // The running minimum keeps an earlier crossing; b must be ahead now to win.
+    const primary = metric({ higher_is_better: higherIsBetter, b: { n: 5000, mean: 0.8, std_dev: 0.4 }, difference: 0, relative_difference: 0 });
+    expect(recommend(input({ primary })).decision).toBe('keep_a');
+  });
+
+  it('does not warn about a metric with no difference now', () => {
+    const even = (name: string, higherIsBetter: boolean) => metric({ name, higher_is_better: higherIsBetter, difference: 0, relative_difference: 0 });
+    expect(recommend(input({ metrics: [metric(), even('custom:csat', true), even('latency_ms', false)] })).reasons).toEqual([
+      'b is significantly better on custom:accuracy (a 0.8, b 0.84, +5%, sequential p = 0.002)',
+    ]);
   });
 
   it('ships b but warns about another metric b significantly worsens', () => {

@@ -50,7 +50,16 @@ export interface RateCase {
 export interface SampleRatioCase {
   label: string;
   phases: Array<{ split: { a: number; b: number }; a: number; b: number }>;
-  expected: { expected_share: number | null; chi_square: number | null; p_value: number | null };
+  /** mismatch: p < 0.001, decided by the fixture script. */
+  expected: { expected_share: number | null; chi_square: number | null; p_value: number | null; mismatch: boolean };
+}
+
+export interface SequentialBoundaryCase {
+  kind: 'proportion' | 'mean';
+  a: { n: number; events: number } | { n: number; sum: number; sumSquares: number };
+  b: { n: number; events: number } | { n: number; sum: number; sumSquares: number };
+  target_n: number;
+  expected: { p_value: number };
 }
 
 export interface ResultsCase {
@@ -84,6 +93,7 @@ export interface ScipyReference {
   msprt: MsprtCase[];
   rate_exceeds: RateCase[];
   sample_ratio: SampleRatioCase[];
+  sequential_boundary: SequentialBoundaryCase[];
   results: ResultsCase;
 }
 

@@ -95,21 +95,28 @@ function simulate(tests: number, seed: number, latencyShiftB: number): Shares {
 }
 
 describe('simulation with continuous monitoring', () => {
-  it('A/A: keeps the always-valid false-positive rate at or below 5% while naive peeking inflates it', { timeout: 60_000 }, () => {
+  /*
+   * The bounds are the figures docs/adr/0003-statistics.md states (0.6% and 1.0% always-valid,
+   * 25–26% naive, 86% power), with a margin: the streams are seeded, so the figures only move when
+   * the statistics change. Always-valid: at most 7 of 500 tests (3 and 5 documented); naive: at
+   * least 110 of 500 (125 and 132); power: at least 84 of 100 (86). A change beyond that means the
+   * documented figures must be re-measured.
+   */
+  it('A/A: keeps the always-valid false-positive rate near 1% (documented 0.6–1.0%) while naive peeking inflates it to ~25%', { timeout: 60_000 }, () => {
     const { naive, sequential } = simulate(TESTS, 20260301, 0);
     for (const name of METRICS) {
       console.log(
         `A/A ${name}: ever p < 0.05 in ${(naive[name] * 100).toFixed(1)}% of ${TESTS} tests with naive p-values, ` +
           `${(sequential[name] * 100).toFixed(1)}% with the always-valid p-value (${BATCHES} looks each)`,
       );
-      expect(sequential[name]).toBeLessThanOrEqual(0.05);
-      expect(naive[name]).toBeGreaterThan(0.1);
+      expect(sequential[name]).toBeLessThanOrEqual(0.015);
+      expect(naive[name]).toBeGreaterThanOrEqual(0.22);
     }
   });
 
-  it('A/B: still detects a real latency difference (4 ms on 120 ± 30) in most tests', { timeout: 60_000 }, () => {
+  it('A/B: still detects a real latency difference (4 ms on 120 ± 30) in ~86% of tests', { timeout: 60_000 }, () => {
     const { sequential } = simulate(100, 7, -4);
     console.log(`A/B latency_ms −4 ms: always-valid p < 0.05 reached in ${(sequential.latency_ms * 100).toFixed(0)}% of 100 tests`);
-    expect(sequential.latency_ms).toBeGreaterThan(0.8);
+    expect(sequential.latency_ms).toBeGreaterThanOrEqual(0.84);
   });
 });
