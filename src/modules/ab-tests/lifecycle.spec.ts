@@ -53,4 +53,8 @@ describe('lifecycle state machine', () => {
   ])('the audit action of %s + %s is %s', (status, action, expected) => {
     expect(eventAction(status, action)).toBe(expected);
   });
+
+  it('fails loudly on an action outside the union (an unchecked cast), naming it', () => {
+    expect(() => eventAction('active', 'restart' as LifecycleAction)).toThrow(new Error('unknown lifecycle action restart'));
+  });
 });

@@ -26,6 +26,9 @@ describe('sameTrafficSplit', () => {
   it.each<[TrafficSplit, TrafficSplit, boolean]>([
     [{ a: 0.5, b: 0.5 }, { a: 0.5, b: 0.5 }, true],
     [{ a: 0.5, b: 0.5 }, { a: 0.9, b: 0.1 }, false],
+    // Float noise makes equal-looking splits differ in one share only.
+    [{ a: 0.7 + 0.2, b: 0.1 }, { a: 0.9, b: 0.1 }, false],
+    [{ a: 0.1, b: 0.7 + 0.2 }, { a: 0.1, b: 0.9 }, false],
   ])('%j vs %j → %s', (left, right, expected) => {
     expect(sameTrafficSplit(left, right)).toBe(expected);
   });

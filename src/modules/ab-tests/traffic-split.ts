@@ -11,7 +11,8 @@ export function trafficSplitProblems(split: TrafficSplit): string[] {
   const problems: string[] = [];
   for (const variant of ['a', 'b'] as const) {
     const share = split[variant];
-    if (typeof share !== 'number' || !Number.isFinite(share)) problems.push(`traffic_split.${variant} must be a number`);
+    // Number.isFinite is false for anything but a finite number (a string from a hand-edited row too).
+    if (!Number.isFinite(share)) problems.push(`traffic_split.${variant} must be a number`);
     else if (share < 0 || share > 1) problems.push(`traffic_split.${variant} must be between 0 and 1, got ${share}`);
   }
   if (problems.length === 0) {

@@ -36,6 +36,11 @@ describe('parseVersion', () => {
     expect(parseVersion(raw)).toBeNull();
   });
 
+  it('rejects a value that is not a string (an unchecked body field)', () => {
+    expect(parseVersion(2 as unknown as string)).toBeNull();
+    expect(parseVersion(undefined as unknown as string)).toBeNull();
+  });
+
   it(`rejects versions longer than ${MAX_VERSION_LENGTH} characters`, () => {
     const long = `v1.0.0-${'a'.repeat(MAX_VERSION_LENGTH)}`;
     expect(parseVersion(long)).toBeNull();

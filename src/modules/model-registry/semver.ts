@@ -29,7 +29,9 @@ const SEMVER =
 
 /** Parses a version string; null when it is not a semantic version. */
 export function parseVersion(raw: string): SemanticVersion | null {
-  if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_VERSION_LENGTH) return null;
+  if (typeof raw !== 'string') return null;
+  // The stored form is never shorter than `raw`, so this also bounds what the expression sees; an
+  // empty string fails the expression.
   const canonical = raw.startsWith('v') ? raw : `v${raw}`;
   if (canonical.length > MAX_VERSION_LENGTH) return null;
   const match = SEMVER.exec(raw);

@@ -59,6 +59,9 @@ describe('msprtPValue edge cases', () => {
     ['zero variance, no difference', { estimate: 0, variance: 0, tau2: 0 }, 1],
     ['zero variance, a difference', { estimate: 0.1, variance: 0, tau2: 0 }, 0],
     ['zero mixture variance', { estimate: 10, variance: 1, tau2: 0 }, 1],
+    // Without the guard: r = −0.25, ln Λ = −½ ln 0.75 + (0.25 · −0.25)/(2 · 0.75) ≈ +0.102, p ≈ 0.90.
+    ['negative mixture variance: no mixture, no evidence', { estimate: 1, variance: 4, tau2: -1 }, 1],
+    ['NaN mixture variance', { estimate: 10, variance: 1, tau2: Number.NaN }, 1],
     ['small z: capped at 1', { estimate: 0.5, variance: 1, tau2: 8 }, 1],
   ])('%s', (_label, input, expected) => {
     expect(msprtPValue(input)).toBe(expected);

@@ -40,12 +40,8 @@ export interface MsprtInput {
 export function optimalVarianceRatio(alpha: number = SEQUENTIAL_ALPHA): number {
   const c = 2 * Math.log(1 / alpha);
   let r = c;
-  // A contraction with factor 1/(1 + r) < 0.2 here: converges to double precision in a few steps.
-  for (let i = 0; i < 100; i++) {
-    const next = c + Math.log1p(r);
-    if (Math.abs(next - r) <= 1e-15 * next) return next;
-    r = next;
-  }
+  // A contraction with factor 1/(1 + r) (< 0.3 for α ≤ 0.5): 50 steps reach double precision.
+  for (let i = 0; i < 50; i++) r = c + Math.log1p(r);
   return r;
 }
 

@@ -23,10 +23,21 @@ describe('rate exceedance test against scipy', () => {
     }
   });
 
-  it('rejects thresholds outside (0, 1) and impossible counts', () => {
-    expect(() => rateExceedanceLogLikelihoodRatio(1, 10, 0)).toThrow(RangeError);
-    expect(() => rateExceedanceLogLikelihoodRatio(1, 10, 1)).toThrow(RangeError);
-    expect(() => rateExceedanceLogLikelihoodRatio(11, 10, 0.1)).toThrow(RangeError);
+  it('rejects thresholds outside (0, 1) and impossible counts, saying which', () => {
+    expect(() => rateExceedanceLogLikelihoodRatio(1, 10, 0)).toThrow(new RangeError('threshold must be in (0, 1): 0'));
+    expect(() => rateExceedanceLogLikelihoodRatio(1, 10, 1)).toThrow(new RangeError('threshold must be in (0, 1): 1'));
+    expect(() => rateExceedanceLogLikelihoodRatio(11, 10, 0.1)).toThrow(new RangeError('invalid counts: 11 of 10'));
+    expect(() => rateExceedanceLogLikelihoodRatio(-1, 10, 0.1)).toThrow(new RangeError('invalid counts: -1 of 10'));
+  });
+
+  it('has no evidence when no alternative rate is possible: 1.1 × 0.95 > 1', () => {
+    expect(rateExceedanceLogLikelihoodRatio(10, 10, 0.95)).toBe(-Infinity);
+    expect(rateExceedsThreshold(10, 10, 0.95, 0.01)).toBe(false);
+  });
+
+  it('bounds nothing without events, and nothing before any trial', () => {
+    expect(rateLowerBound(0, 1000, 0.01)).toBe(0);
+    expect(rateLowerBound(0, 0, 0.01)).toBe(0);
   });
 });
 

@@ -20,11 +20,8 @@ export function rateExceedanceLogLikelihoodRatio(events: number, n: number, thre
   for (const ratio of RATE_RATIO_GRID) {
     const alternative = ratio * threshold;
     if (alternative >= 1) continue;
-    const misses = n - events;
-    terms.push(
-      (events > 0 ? events * Math.log(ratio) : 0) +
-        (misses > 0 ? misses * (Math.log1p(-alternative) - Math.log1p(-threshold)) : 0),
-    );
+    // Both logarithms are finite (ratio > 1, alternative < 1), so zero events or misses add 0.
+    terms.push(events * Math.log(ratio) + (n - events) * (Math.log1p(-alternative) - Math.log1p(-threshold)));
   }
   return logSumExp(terms) - Math.log(RATE_RATIO_GRID.length);
 }
@@ -39,27 +36,26 @@ export function rateExceedsThreshold(events: number, n: number, threshold: numbe
  * rejects. 0 when no p₀ is rejected.
  */
 export function rateLowerBound(events: number, n: number, alpha: number): number {
-  if (events === 0 || n === 0) return 0;
   const target = Math.log(1 / alpha);
-  const logLr = (p: number): number => rateExceedanceLogLikelihoodRatio(events, n, p);
-  let lo = 1e-300; // not MIN_VALUE: the geometric midpoint √(lo·hi) would underflow to 0
-  let hi = events / n;
-  if (logLr(lo) < target) return 0;
-  if (hi >= 1) hi = 1 - Number.EPSILON / 2;
-  // At the observed rate every alternative fits worse than p₀ itself, so hi is never rejected.
-  for (let i = 0; i < 2000 && hi - lo > 1e-15 * hi; i++) {
-    // Bisect geometrically while the bracket spans orders of magnitude, then arithmetically.
-    const mid = hi / lo > 4 ? Math.sqrt(lo * hi) : (lo + hi) / 2;
-    if (logLr(mid) >= target) lo = mid;
+  const rejects = (logP: number): boolean => rateExceedanceLogLikelihoodRatio(events, n, Math.exp(logP)) >= target;
+  // Bisect ln p₀ between ln 1e-300 (not MIN_VALUE, whose neighbourhood is subnormal) and the
+  // observed rate, where every alternative fits worse than p₀ itself, so it is never rejected
+  // (nor is any p₀ when there are no events: every term is then negative).
+  let lo = Math.log(1e-300);
+  let hi = Math.log(events / n);
+  if (!rejects(lo)) return 0;
+  // The bracket is < 700 wide: 100 halvings take it below the spacing of doubles.
+  for (let i = 0; i < 100; i++) {
+    const mid = (lo + hi) / 2;
+    if (rejects(mid)) lo = mid;
     else hi = mid;
   }
-  return lo;
+  return Math.exp(lo);
 }
 
 function logSumExp(values: number[]): number {
   if (values.length === 0) return -Infinity;
   const max = Math.max(...values);
-  if (max === -Infinity) return -Infinity;
   let sum = 0;
   for (const v of values) sum += Math.exp(v - max);
   return max + Math.log(sum);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { buildSnapshot, momentsFrom } from './build-snapshot.js';
 import { computeResults, type ResultsInput } from './results.js';
 import type { LatencyArmSummary, MeanArmSummary, MetricResult, ResultsDocument } from './results-document.js';
@@ -38,10 +38,12 @@ function nonFinitePaths(value: unknown, path = '$'): string[] {
 
 describe('computeResults against scipy.stats (whole document)', () => {
   const { input, expected } = scipyReference.results;
-  // Computed in a hook, not while the specs are collected: a mutation run activates each mutant
-  // for the tests (and their hooks) only.
+  // Computed before each test, not once per file (beforeAll) nor while the specs are collected:
+  // Stryker credits a test with the code it runs between its own beforeEach and afterEach only, so
+  // a document computed in beforeAll would count as static coverage and its mutants would be
+  // tested against other specs.
   let doc: ResultsDocument;
-  beforeAll(() => {
+  beforeEach(() => {
     doc = computeResults({ ...input, computedAt: new Date(input.computedAt) });
   });
 
@@ -100,7 +102,7 @@ describe('computeResults against scipy.stats (whole document)', () => {
 
 describe('computeResults on the contract example', () => {
   let doc: ResultsDocument;
-  beforeAll(() => {
+  beforeEach(() => {
     doc = computeResults(
       baseInput({
         assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }],
@@ -177,12 +179,30 @@ describe('computeResults metric declarations', () => {
     b: buildSnapshot({ custom: { zeta: momentsFrom(100, 1, 1), beta: momentsFrom(100, 1, 1), tta: momentsFrom(100, 40, 100) } }),
   };
   let doc: ResultsDocument;
-  beforeAll(() => {
+  beforeEach(() => {
     doc = computeResults(baseInput({ current, metricDeclarations: [{ name: 'tta', higher_is_better: false }, { name: 'declared_unused', higher_is_better: true }] }));
   });
 
   it('orders declared metrics first, even without data, then the rest alphabetically', () => {
     expect(doc.metrics.map((m) => m.name)).toEqual(['error_rate', 'latency_ms', 'custom:tta', 'custom:declared_unused', 'custom:alpha', 'custom:beta', 'custom:zeta']);
+  });
+
+  it('compares custom metrics as means, with the arm fields of a mean (no latency quantiles)', () => {
+    expect(doc.metrics.map((m) => m.kind)).toEqual(['proportion', 'mean', 'mean', 'mean', 'mean', 'mean', 'mean']);
+    expect(Object.keys(byName(doc.metrics, 'custom:tta').a)).toEqual(['n', 'mean', 'std_dev']);
+    expect(byName(doc.metrics, 'custom:tta').a).toEqual({ n: 100, mean: 50, std_dev: 10 });
+  });
+
+  it('keeps the first of two declarations of one name', () => {
+    const twice = computeResults(baseInput({ current, metricDeclarations: [{ name: 'tta', higher_is_better: false }, { name: 'tta', higher_is_better: true }] }));
+    expect(twice.metrics.map((m) => [m.name, m.higher_is_better])).toEqual([
+      ['error_rate', false],
+      ['latency_ms', false],
+      ['custom:tta', false],
+      ['custom:alpha', true],
+      ['custom:beta', true],
+      ['custom:zeta', true],
+    ]);
   });
 
   it('honours lower-is-better declarations and defaults the rest to higher-is-better', () => {
