@@ -68,6 +68,11 @@ describe('assignVariant', () => {
     expect(assignVariant('seed', 'a', { a: 0.0506, b: 0.9494 })).toBe('a');
   });
 
+  it('falls back to a when no range holds the hash (a split that was never validated)', () => {
+    expect(assignVariant('seed', 'a', { a: 0, b: 0 })).toBe('a');
+    expect(assignVariant('seed', 'a', { a: 0.01, b: 0.01 })).toBe('a');
+  });
+
   it('sends about the b share of many users to b', () => {
     let b = 0;
     const users = 50_000;

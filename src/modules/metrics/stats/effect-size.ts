@@ -5,7 +5,7 @@ import normalCdf from '@stdlib/stats-base-dists-normal-cdf';
  * when a is so close to 0 that the ratio overflows).
  */
 export function relativeDifference(a: number, b: number): number | null {
-  if (a === 0) return null;
+  // a = 0 gives ±Infinity or NaN here.
   const relative = (b - a) / a;
   return Number.isFinite(relative) ? relative : null;
 }

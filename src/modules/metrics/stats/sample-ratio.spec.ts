@@ -76,8 +76,13 @@ describe('sample ratio across split changes', () => {
     });
   });
 
-  it('rejects a split with no traffic', () => {
-    expect(() => sampleRatioMismatch([{ split: { a: 0, b: 0 }, a: 1, b: 1 }], { a: 1, b: 1 })).toThrow(RangeError);
-    expect(() => sampleRatioMismatch([], { a: 0, b: 0 })).toThrow(RangeError);
+  it('rejects a split with no traffic, saying so', () => {
+    const message = new RangeError('a traffic split must have a positive total');
+    expect(() => sampleRatioMismatch([{ split: { a: 0, b: 0 }, a: 1, b: 1 }], { a: 1, b: 1 })).toThrow(message);
+    expect(() => sampleRatioMismatch([], { a: 0, b: 0 })).toThrow(message);
+  });
+
+  it('rejects observed and expected counts of different lengths', () => {
+    expect(() => chiSquareGoodnessOfFit([10, 20], [15])).toThrow(new RangeError('observed and expected differ in length'));
   });
 });

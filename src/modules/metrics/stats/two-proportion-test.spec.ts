@@ -46,4 +46,14 @@ describe('twoProportionTest input checks', () => {
     expect(() => twoProportionTest(arm, { n: 10, events: 1 })).toThrow(RangeError);
     expect(() => twoProportionTest({ n: 10, events: 1 }, arm)).toThrow(RangeError);
   });
+
+  it('names the arm and its counts', () => {
+    expect(() => twoProportionTest({ n: 10, events: 11 }, { n: 10, events: 1 })).toThrow(new RangeError('invalid proportion arm a: 11 events in 10 trials'));
+    expect(() => twoProportionTest({ n: 10, events: 1 }, { n: 10, events: 11 })).toThrow(new RangeError('invalid proportion arm b: 11 events in 10 trials'));
+  });
+
+  it('compares nothing while either arm has fewer than 2 trials', () => {
+    expect(twoProportionTest({ n: 1, events: 0 }, { n: 100, events: 5 })).toBeNull();
+    expect(twoProportionTest({ n: 100, events: 5 }, { n: 1, events: 0 })).toBeNull();
+  });
 });

@@ -36,8 +36,15 @@ describe('welchTTest against scipy.stats', () => {
     expectClose(probabilityBBetter(r.difference, r.se, false), e.probability_b_better_lower, 'P(b better), lower is better');
   });
 
-  it('rejects a negative variance', () => {
-    expect(() => welchTTest({ n: 5, mean: 1, variance: -1 }, { n: 5, mean: 1, variance: 1 })).toThrow(RangeError);
+  it('rejects a negative variance in either arm', () => {
+    const message = new RangeError('variance must be non-negative');
+    expect(() => welchTTest({ n: 5, mean: 1, variance: -1 }, { n: 5, mean: 1, variance: 1 })).toThrow(message);
+    expect(() => welchTTest({ n: 5, mean: 1, variance: 1 }, { n: 5, mean: 1, variance: -1 })).toThrow(message);
+  });
+
+  it('compares nothing while either arm has fewer than 2 observations', () => {
+    expect(welchTTest({ n: 1, mean: 1, variance: 0 }, { n: 5, mean: 2, variance: 1 })).toBeNull();
+    expect(welchTTest({ n: 5, mean: 1, variance: 1 }, { n: 1, mean: 2, variance: 0 })).toBeNull();
   });
 });
 
