@@ -71,7 +71,9 @@ export class AbTestsService {
       if (seen.has(name)) throw AbTestError.duplicateMetric(name);
       seen.add(name);
     }
-    if (!(await this.registry.modelTypeExists(input.model_type))) throw AbTestError.modelTypeNotFound(input.model_type);
+    if (!(await this.registry.modelTypeExists(input.model_type))) {
+      throw AbTestError.modelTypeNotFound(input.model_type, await this.registry.listModelTypeNames());
+    }
     const versions = await assertVersionsUsable(this.registry, input.model_type, input.variant_a, input.variant_b);
     if (versions.variantA === versions.variantB) throw AbTestError.identicalVariants(versions.variantA);
 
