@@ -660,7 +660,7 @@ export interface components {
         ErrorDetails: {
             /**
              * Format: uuid
-             * @description AB_TEST_NOT_FOUND, INVALID_TRANSITION, AB_TEST_NOT_RECORDING
+             * @description AB_TEST_NOT_FOUND, INVALID_TRANSITION, AB_TEST_NOT_RECORDING, NOT_A_SHADOW_TEST, SHADOW_NOT_READY
              */
             test_id?: string;
             /**
@@ -712,7 +712,7 @@ export interface components {
              * @example active
              */
             other_test_status?: string;
-            /** @description INVALID_TRAFFIC_SPLIT: each problem of the split */
+            /** @description INVALID_TRAFFIC_SPLIT, INVALID_ROLLOUT: each problem of the split or the rollout */
             problems?: string[];
             /**
              * @description METRIC_EVENT_INVALID: index of the first bad event
@@ -729,6 +729,28 @@ export interface components {
              * @example 209715200
              */
             limit_bytes?: number;
+            /**
+             * @description SHADOW_NOT_READY: the shadow test’s current recommendation
+             * @example keep_running
+             */
+            decision?: string;
+            /**
+             * @description SHADOW_NOT_READY: why it is not ready_for_ab
+             * @example [
+             *       "12 of 500 comparisons"
+             *     ]
+             */
+            reasons?: string[];
+            /**
+             * @description FEEDBACK_RATE_LIMITED: FEEDBACK_PER_USER_PER_HOUR
+             * @example 100
+             */
+            limit_per_hour?: number;
+            /**
+             * @description FEEDBACK_RATE_LIMITED: seconds until this user may give feedback again (also in `Retry-After`)
+             * @example 1260
+             */
+            retry_after_seconds?: number;
             /**
              * @description METHOD_NOT_ALLOWED: the methods the path takes (also in `Allow`)
              * @example [
@@ -2397,7 +2419,7 @@ export interface operations {
                     "application/json": components["schemas"]["MeResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2417,7 +2439,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2488,8 +2510,18 @@ export interface operations {
                     "application/json": components["schemas"]["MeResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
+            403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2519,7 +2551,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2548,8 +2580,18 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
+            403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2579,7 +2621,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2689,7 +2731,7 @@ export interface operations {
                     "application/json": components["schemas"]["ModelTypeResponse"][];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2699,7 +2741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2719,7 +2761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2763,7 +2805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2773,7 +2815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2834,7 +2876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2876,7 +2918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2886,7 +2928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2926,7 +2968,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2973,7 +3015,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -2983,7 +3025,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3023,7 +3065,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3069,7 +3111,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3079,7 +3121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3170,7 +3212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3214,7 +3256,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3224,7 +3266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3264,7 +3306,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3313,7 +3355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3323,7 +3365,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3363,7 +3405,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: the stored artifact is missing or corrupt; SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description MODEL_UNAVAILABLE: the stored artifact is missing or corrupt; SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3412,7 +3454,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3422,7 +3464,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3493,7 +3535,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3537,7 +3579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3547,7 +3589,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3587,7 +3629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3682,7 +3724,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3692,7 +3734,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service or admin */
+            /** @description FORBIDDEN_ROLE: requires role user or service or admin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3722,7 +3764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3759,7 +3801,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestPageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3769,7 +3811,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3779,7 +3821,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3799,7 +3841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3833,7 +3875,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            /** @description VALIDATION_FAILED listing every problem of the body, INVALID_TRAFFIC_SPLIT, IDENTICAL_VARIANTS, DUPLICATE_METRIC, INVALID_TEST_MODE (a field of the other mode) or INVALID_ROLLOUT; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3843,7 +3885,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3853,7 +3895,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3914,7 +3956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3946,7 +3988,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestDetailResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3956,7 +3998,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -3966,7 +4008,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4006,7 +4048,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4041,7 +4083,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestEventPageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4051,7 +4093,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4061,7 +4103,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4101,7 +4143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4133,7 +4175,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4143,7 +4185,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4153,7 +4195,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4193,7 +4235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A version is missing or archived */
+            /** @description MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4224,7 +4266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4256,7 +4298,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4266,7 +4308,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4276,7 +4318,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4337,7 +4379,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4383,7 +4425,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4393,7 +4435,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4474,7 +4516,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4520,7 +4562,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4530,7 +4572,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4611,7 +4653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4657,7 +4699,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4667,7 +4709,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: service or admin */
+            /** @description FORBIDDEN_ROLE: requires role service or admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4748,7 +4790,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4790,7 +4832,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4800,7 +4842,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4840,7 +4882,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4891,7 +4933,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4901,7 +4943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4941,7 +4983,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4976,7 +5018,7 @@ export interface operations {
                     "application/json": components["schemas"]["DisagreementPageResponse"];
                 };
             };
-            /** @description Invalid body, query or test id: VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4986,7 +5028,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4996,7 +5038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5046,7 +5088,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5083,7 +5125,7 @@ export interface operations {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id: VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
+            /** @description VALIDATION_FAILED listing every problem of the body, INVALID_TEST_MODE (neither or both of traffic_split and rollout), INVALID_TRAFFIC_SPLIT or INVALID_ROLLOUT; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5093,7 +5135,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5103,7 +5145,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5163,6 +5205,16 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description MODEL_VERSION_ARCHIVED: a version was archived while the shadow test ran */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
             429: {
                 headers: {
@@ -5184,7 +5236,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5230,7 +5282,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5240,7 +5292,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service or admin */
+            /** @description FORBIDDEN_ROLE: requires role user or service or admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5300,7 +5352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description FEEDBACK_RATE_LIMITED: this user token gave FEEDBACK_PER_USER_PER_HOUR feedbacks in the last hour (Retry-After says when to retry): RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            /** @description FEEDBACK_RATE_LIMITED: this user token gave FEEDBACK_PER_USER_PER_HOUR feedbacks in the last hour (Retry-After says when to retry); RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
             429: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5321,7 +5373,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: the model's labels could not be read to check `label`; SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description MODEL_UNAVAILABLE: the model's labels could not be read to check `label`; SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5365,7 +5417,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5375,7 +5427,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service */
+            /** @description FORBIDDEN_ROLE: requires role user or service; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5426,7 +5478,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: the assigned version cannot be loaded or failed, or no version is in production; SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description MODEL_UNAVAILABLE: the assigned version cannot be loaded or failed, or no version is in production; SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5470,7 +5522,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5480,7 +5532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service */
+            /** @description FORBIDDEN_ROLE: requires role user or service; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5541,7 +5593,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: a model version cannot be loaded or failed (counted as an error for its variant); SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description MODEL_UNAVAILABLE: a model version cannot be loaded or failed (counted as an error for its variant); SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5583,7 +5635,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5593,7 +5645,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service or admin */
+            /** @description FORBIDDEN_ROLE: requires role user or service or admin */
             403: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -5633,7 +5685,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];

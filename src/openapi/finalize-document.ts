@@ -46,13 +46,13 @@ export const API_TAGS: ReadonlyArray<{ name: string; description: string }> = [
   { name: 'safety', description: 'Safety checks of a text by the safety classifier the caller is assigned' },
   { name: 'conversations', description: 'Chat messages: intent, safety verdict and a reply, each through the A/B-tested models' },
   { name: 'predictions', description: 'Feedback on a prediction (was it right?), recorded as accuracy for the variant that made it' },
-  { name: 'auth', description: 'The caller’s verified token claims' },
+  { name: 'auth', description: 'The caller’s verified token claims; the dashboard’s sign-in and sign-out (session cookie)' },
   { name: 'health', description: 'Liveness and readiness probes (no token)' },
-  { name: 'metrics', description: 'Prometheus scrape endpoint (no token)' },
+  { name: 'metrics', description: 'Prometheus scrape endpoint (no token, unless the server sets METRICS_TOKEN)' },
 ];
 
 /** Errors every operation of a given kind can answer (added where the operation does not declare them). */
-function genericErrors(method: string, operation: Operation): Array<[string, string]> {
+function genericErrors(method: string, operation: Operation, secured: boolean): Array<[string, string]> {
   const params = operation.parameters ?? [];
   const out: Array<[string, string]> = [];
   const contentTypes = Object.keys(operation.requestBody?.content ?? {});
@@ -65,11 +65,15 @@ function genericErrors(method: string, operation: Operation): Array<[string, str
     out.push(['413', multipart ? 'PAYLOAD_TOO_LARGE: the upload exceeds MAX_UPLOAD_BYTES' : 'PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES']);
     out.push(['415', multipart ? 'UNSUPPORTED_MEDIA_TYPE: send multipart/form-data' : 'UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json']);
   }
+  if (secured && WRITE_METHODS.has(method)) {
+    out.push(['403', "CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin"]);
+  }
   if (WRITE_METHODS.has(method)) {
     out.push(['429', 'RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds']);
   }
   out.push(['431', 'HEADERS_TOO_LARGE: the request headers are larger than the server accepts']);
   out.push(['503', 'SHUTTING_DOWN: the server is stopping, retry elsewhere']);
+  if (secured) out.push(['503', "IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched"]);
   return out;
 }
 
@@ -185,6 +189,9 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       if (!operation) continue;
       collectRefs(operation.requestBody, doc.components.schemas, requestSchemas);
       collectRefs(operation.responses, doc.components.schemas, responseSchemas);
+      // A controller-level response object is shared by its operations: each gets its own copy to extend.
+      operation.responses = structuredClone(operation.responses);
+      const secured = (operation.security ?? []).length > 0;
       if (!operation.security) operation.security = [];
       for (const parameter of operation.parameters ?? []) {
         // Swagger UI fills a parameter's example into its input: an optional filter must start empty.
@@ -197,7 +204,7 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
           if (parameter.schema) delete parameter.schema.example;
         }
       }
-      for (const [status, description] of genericErrors(method, operation)) {
+      for (const [status, description] of genericErrors(method, operation, secured)) {
         const existing = operation.responses[status];
         if (!existing) {
           operation.responses[status] = { description };

@@ -239,8 +239,84 @@ describe('API contract: every response matches the served OpenAPI document', () 
     expect(malformed.body.details).toEqual([{ field: 'variant_b', problems: ['variant_b: "2.1" is not a semantic version (e.g. v2.0.0 or 1.4.0-rc.1)'] }]);
   });
 
-  it('no mismatch anywhere', () => {
+  it('shadow tests, their graduation to a rollout, and the dashboard session', async () => {
+    const json = { 'content-type': 'application/json' };
+    // Shadow test: b compared on a's traffic, never served
+    const shadow = await call('POST', '/api/v1/ab-tests', 201, {
+      headers: admin(),
+      body: { name: 'Contract shadow', model_type: 'safety_classifier', variant_a: 'v1.0.0', variant_b: 'v2.0.0', mode: 'shadow', criteria: { min_requests: 20, min_agreement: 0.8 } },
+    });
+    const shadowId = shadow.body.test_id as string;
+    await call('POST', `/api/v1/ab-tests/${shadowId}/start`, 200, { headers: admin() });
+    const early = await call('POST', `/api/v1/ab-tests/${shadowId}/graduate`, 409, { headers: admin(), body: { traffic_split: { a: 0.9, b: 0.1 } } });
+    expect(early.body).toMatchObject({ code: 'SHADOW_NOT_READY', details: { test_id: shadowId, decision: 'keep_shadowing' } });
+    const comparisons = Array.from({ length: 25 }, (_, i) => ({
+      type: 'comparison',
+      label_a: 'safe',
+      label_b: i < 3 ? 'toxic' : 'safe',
+      latency_ms_a: 1 + i / 10,
+      latency_ms_b: 1.5 + i / 10,
+      score_a: 0.9,
+      score_b: 0.6,
+      input: `message ${i}`,
+    }));
+    const served = Array.from({ length: 25 }, (_, i) => ({ variant: 'a', latency_ms: 10 + i }));
+    const recorded = await call('POST', `/api/v1/ab-tests/${shadowId}/metrics`, 200, { headers: service(), body: { events: [...served, ...comparisons] } });
+    expect(recorded.body).toEqual({ accepted: 50, requests: 25, custom: 0, comparisons: 25 });
+    const page = await call('GET', `/api/v1/ab-tests/${shadowId}/disagreements?limit=2`, 200, { headers: service() });
+    expect(page.body).toMatchObject({ total: 3, limit: 2, offset: 0 });
+    expect(page.body.items).toHaveLength(2);
+    const shadowResults = await call('GET', `/api/v1/ab-tests/${shadowId}/results`, 200, { headers: admin() });
+    expect(shadowResults.body.recommendation.decision).toBe('ready_for_ab');
+    const both = await call('POST', `/api/v1/ab-tests/${shadowId}/graduate`, 400, { headers: admin(), body: { traffic_split: { a: 0.9, b: 0.1 }, rollout: { steps: [0.1, 1] } } });
+    expect(both.body.code).toBe('INVALID_TEST_MODE');
+    await call('GET', `/api/v1/ab-tests/${shadowId}/disagreements?limit=0`, 400, { headers: admin() });
+
+    // Graduation into a guarded rollout: the new test starts at the first step
+    const graduated = await call('POST', `/api/v1/ab-tests/${shadowId}/graduate`, 201, {
+      headers: admin(),
+      body: { name: 'Contract rollout', rollout: { steps: [0.1, 0.5, 1], step_min_seconds: 3600, step_min_requests: 1000 } },
+    });
+    const rolloutId = graduated.body.test_id as string;
+    expect(graduated.body).toMatchObject({ mode: 'ab', status: 'active', source_test_id: shadowId, traffic_split: { a: 0.9, b: 0.1 } });
+    const detail = await call('GET', `/api/v1/ab-tests/${rolloutId}`, 200, { headers: admin() });
+    expect(detail.body.rollout).toMatchObject({ steps: [0.1, 0.5, 1], current_step: 0 });
+    await call('GET', `/api/v1/ab-tests/${rolloutId}/results`, 200, { headers: admin() });
+    await call('GET', `/api/v1/ab-tests/${rolloutId}/events`, 200, { headers: admin() });
+    const notShadow = await call('GET', `/api/v1/ab-tests/${rolloutId}/disagreements`, 409, { headers: admin() });
+    expect(notShadow.body).toMatchObject({ code: 'NOT_A_SHADOW_TEST', details: { test_id: rolloutId } });
+    expect((await call('POST', `/api/v1/ab-tests/${rolloutId}/graduate`, 409, { headers: admin(), body: { traffic_split: { a: 0.5, b: 0.5 } } })).body.code).toBe('NOT_A_SHADOW_TEST');
+    expect((await call('POST', `/api/v1/ab-tests/${shadowId}/graduate`, 409, { headers: admin(), body: { traffic_split: { a: 0.5, b: 0.5 } } })).body.code).toBe('INVALID_TRANSITION');
+    await call('GET', `/api/v1/ab-tests/${randomUUID()}/disagreements`, 404, { headers: admin() });
+    await call('POST', `/api/v1/ab-tests/${randomUUID()}/graduate`, 404, { headers: admin(), body: { traffic_split: { a: 0.5, b: 0.5 } } });
+    await call('POST', `/api/v1/ab-tests/${shadowId}/graduate`, 415, { headers: { ...admin(), 'content-type': 'text/plain' }, raw: 'graduate' });
+    const create = { name: 'bad', model_type: 'intent_classifier', variant_a: 'v1.0.0', variant_b: 'v2.0.0' };
+    const steps = await call('POST', '/api/v1/ab-tests', 400, { headers: admin(), body: { ...create, rollout: { steps: [0.1, 0.5, 0.5] } } });
+    expect(steps.body).toMatchObject({ code: 'INVALID_ROLLOUT', details: { problems: ['rollout.steps must increase: steps[2] = 0.5 is not above 0.5'] } });
+    const mode = await call('POST', '/api/v1/ab-tests', 400, { headers: admin(), body: { ...create, traffic_split: { a: 0.5, b: 0.5 }, shadow_sample_rate: 0.5 } });
+    expect(mode.body.code).toBe('INVALID_TEST_MODE');
+    await call('POST', `/api/v1/ab-tests/${rolloutId}/pause`, 200, { headers: { ...admin(), ...json }, raw: '' });
+    await call('POST', `/api/v1/ab-tests/${rolloutId}/complete`, 200, { headers: admin(), body: { winner: null, notes: 'contract rollout' } });
+
+    // The dashboard's session: a bearer token turned into a cookie; cookie writes only from this origin
+    expect((await call('POST', '/api/v1/auth/session', 401, {})).body.code).toBe('AUTH_REQUIRED');
+    const host = 'contract.model-ab.test';
+    const signIn = await call('POST', '/api/v1/auth/session', 200, { headers: { ...admin(), host } });
+    const cookie = String([signIn.headers['set-cookie']].flat()[0]).split(';')[0]!;
+    expect(cookie).toMatch(/=./);
+    const status = await call('GET', '/api/v1/auth/session', 200, { headers: { cookie, host } });
+    expect(status.body).toMatchObject({ signed_in: true, roles: ['admin'] });
+    const csrf = await call('DELETE', '/api/v1/auth/session', 403, { headers: { cookie, host, origin: 'https://elsewhere.example' } });
+    expect(csrf.body.code).toBe('CSRF_REJECTED');
+    expect((await call('POST', `/api/v1/ab-tests/${rolloutId}/start`, 403, { headers: { cookie, host } })).body.code).toBe('CSRF_REJECTED');
+    await call('DELETE', '/api/v1/auth/session', 204, { headers: { cookie, host, origin: `http://${host}` } });
+    expect((await call('GET', '/api/v1/auth/session', 200, {})).body).toEqual({ signed_in: false, sub: null, roles: [] });
+  });
+
+  it('no mismatch anywhere, and every operation of the document exercised', () => {
     expect(contract.mismatches).toEqual([]);
     expect(contract.checked).toBeGreaterThan(80);
+    const operations = Object.values(contract.document.paths).flatMap((item) => Object.values(item).map((operation) => (operation as { operationId: string }).operationId));
+    expect(operations.filter((id) => !contract.covered.has(id))).toEqual([]);
   });
 });

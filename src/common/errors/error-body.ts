@@ -14,7 +14,7 @@ export class FieldProblem {
  * ErrorBody's description; all are optional here.
  */
 export class ErrorDetails {
-  @ApiPropertyOptional({ format: 'uuid', description: 'AB_TEST_NOT_FOUND, INVALID_TRANSITION, AB_TEST_NOT_RECORDING' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'AB_TEST_NOT_FOUND, INVALID_TRANSITION, AB_TEST_NOT_RECORDING, NOT_A_SHADOW_TEST, SHADOW_NOT_READY' })
   test_id?: string;
 
   @ApiPropertyOptional({ example: 'draft', description: 'INVALID_TRANSITION, AB_TEST_NOT_RECORDING: the test’s status' })
@@ -48,7 +48,7 @@ export class ErrorDetails {
   @ApiPropertyOptional({ example: 'active', description: 'AB_TEST_ALREADY_RUNNING' })
   other_test_status?: string;
 
-  @ApiPropertyOptional({ type: [String], description: 'INVALID_TRAFFIC_SPLIT: each problem of the split' })
+  @ApiPropertyOptional({ type: [String], description: 'INVALID_TRAFFIC_SPLIT, INVALID_ROLLOUT: each problem of the split or the rollout' })
   problems?: string[];
 
   @ApiPropertyOptional({ example: 17, description: 'METRIC_EVENT_INVALID: index of the first bad event' })
@@ -59,6 +59,18 @@ export class ErrorDetails {
 
   @ApiPropertyOptional({ example: 209715200, description: 'PAYLOAD_TOO_LARGE of an upload: MAX_UPLOAD_BYTES' })
   limit_bytes?: number;
+
+  @ApiPropertyOptional({ example: 'keep_running', description: 'SHADOW_NOT_READY: the shadow test’s current recommendation' })
+  decision?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['12 of 500 comparisons'], description: 'SHADOW_NOT_READY: why it is not ready_for_ab' })
+  reasons?: string[];
+
+  @ApiPropertyOptional({ example: 100, description: 'FEEDBACK_RATE_LIMITED: FEEDBACK_PER_USER_PER_HOUR' })
+  limit_per_hour?: number;
+
+  @ApiPropertyOptional({ example: 1260, description: 'FEEDBACK_RATE_LIMITED: seconds until this user may give feedback again (also in `Retry-After`)' })
+  retry_after_seconds?: number;
 
   @ApiPropertyOptional({ type: [String], example: ['GET', 'HEAD', 'POST'], description: 'METHOD_NOT_ALLOWED: the methods the path takes (also in `Allow`)' })
   allowed_methods?: string[];

@@ -38,10 +38,22 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
   INVALID_METADATA: { status: 400, message: 'metadata is not valid: labels must be an array of strings' },
   INVALID_STAGE: { status: 400, message: 'stage must be one of none, staging, production, archived, got "prod"' },
   INVALID_FEEDBACK: { status: 400, message: 'label "spam" is not one of the model\'s labels: safe, toxic, pii' },
+  INVALID_TEST_MODE: { status: 400, message: 'shadow_sample_rate applies to shadow tests (mode: "shadow")' },
+  INVALID_ROLLOUT: {
+    status: 400,
+    message: 'rollout.steps must increase: steps[2] = 0.25 is not above 0.25',
+    details: { problems: ['rollout.steps must increase: steps[2] = 0.25 is not above 0.25'] },
+  },
   AUTH_REQUIRED: { status: 401, message: 'A bearer token is required (Authorization: Bearer <token>)' },
   TOKEN_INVALID: { status: 401, message: 'The bearer token is not valid: invalid signature' },
   TOKEN_EXPIRED: { status: 401, message: 'The bearer token has expired' },
+  METRICS_TOKEN_REQUIRED: { status: 401, message: 'GET /metrics needs the METRICS_TOKEN this server is configured with, as a bearer token' },
   FORBIDDEN_ROLE: { status: 403, message: 'This operation requires one of the roles: admin' },
+  CSRF_REJECTED: {
+    status: 403,
+    message:
+      "Refused: a write authenticated by the session cookie came from another origin (https://elsewhere.example). Send the token as Authorization: Bearer, or write from the dashboard's own pages",
+  },
   FORBIDDEN_USER_ID: { status: 403, message: 'A user token can only ask for its own variant; user_id needs a service or admin token' },
   NOT_FOUND: { status: 404, message: 'Cannot GET /api/v1/nothing' },
   AB_TEST_NOT_FOUND: {
@@ -93,7 +105,18 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     message: 'Model type "safety_classifier" already has version "v2.0.0"; versions are immutable, register a new one',
     details: { model_type: 'safety_classifier', version: 'v2.0.0' },
   },
+  NOT_A_SHADOW_TEST: {
+    status: 409,
+    message: 'A/B test 3f0c2a1e-9b7d-4c5e-8f6a-1b2c3d4e5f60 is not a shadow test',
+    details: { test_id: '3f0c2a1e-9b7d-4c5e-8f6a-1b2c3d4e5f60' },
+  },
+  SHADOW_NOT_READY: {
+    status: 409,
+    message: 'Shadow test 3f0c2a1e-9b7d-4c5e-8f6a-1b2c3d4e5f60 is not ready_for_ab (keep_running): 12 of 500 comparisons',
+    details: { test_id: '3f0c2a1e-9b7d-4c5e-8f6a-1b2c3d4e5f60', decision: 'keep_running', reasons: ['12 of 500 comparisons'] },
+  },
   FEEDBACK_ALREADY_GIVEN: { status: 409, message: 'Prediction 0b6f6a1e-4a43-4d8e-a3a5-4f6f2f0b9d11 already has feedback' },
+  REQUEST_TIMEOUT: { status: 408, message: 'The request was not received in time' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is larger than the server accepts' },
   URI_TOO_LONG: { status: 414, message: "'/api/v1/models/aaaa…' is exceeding the max param length" },
   UNSUPPORTED_MEDIA_TYPE: {
@@ -107,6 +130,11 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
   },
   INVALID_ARTIFACT: { status: 422, message: 'The artifact is not a usable model: not an ONNX model' },
   RATE_LIMITED: { status: 429, message: 'Too many write requests: at most 6000 per minute per token; retry in 1 minute' },
+  FEEDBACK_RATE_LIMITED: {
+    status: 429,
+    message: 'At most 100 feedbacks per hour per user; retry in 1260 s',
+    details: { limit_per_hour: 100, retry_after_seconds: 1260 },
+  },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are larger than the server accepts' },
   INTERNAL_ERROR: { status: 500, message: 'Internal server error' },
   MODEL_UNAVAILABLE: {
@@ -115,6 +143,8 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     details: { model_type: 'safety_classifier', version: 'v2.0.0' },
   },
   DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again shortly' },
+  IDENTITY_PROVIDER_UNAVAILABLE: { status: 503, message: "The identity provider's signing keys cannot be fetched right now; retry shortly" },
+  DASHBOARD_NOT_BUILT: { status: 503, message: 'The dashboard has not been built: run `npm run build` (npm start does it)' },
   SHUTTING_DOWN: { status: 503, message: 'The server is shutting down; retry the request' },
   ASSIGNMENT_UNAVAILABLE: {
     status: 503,

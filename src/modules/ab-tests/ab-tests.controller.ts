@@ -75,6 +75,12 @@ export class AbTestsController {
   })
   @ApiBody({ type: CreateAbTestDto, examples: CREATE_EXAMPLES })
   @ApiCreatedResponse({ type: AbTestResponse })
+  @ApiBadRequestResponse({
+    description:
+      'VALIDATION_FAILED listing every problem of the body, INVALID_TRAFFIC_SPLIT, IDENTICAL_VARIANTS, DUPLICATE_METRIC, ' +
+      'INVALID_TEST_MODE (a field of the other mode) or INVALID_ROLLOUT',
+    type: ErrorBody,
+  })
   @ApiUnprocessableEntityResponse({
     description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED',
     type: ErrorBody,
@@ -132,7 +138,7 @@ export class AbTestsController {
   @ApiOkResponse({ type: AbTestResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION, or AB_TEST_ALREADY_RUNNING naming the other test of the model type', type: ErrorBody })
-  @ApiUnprocessableEntityResponse({ description: 'A version is missing or archived', type: ErrorBody })
+  @ApiUnprocessableEntityResponse({ description: 'MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived', type: ErrorBody })
   async start(@Param() params: AbTestIdParam, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
     return toAbTestResponse(await this.lifecycle.startTest(params.test_id, user.sub));
   }
