@@ -161,9 +161,10 @@ export class AbTestsService {
     return { test, metrics, assignments, rollout };
   }
 
+  /** From the counters the assignment triggers keep (a few rows per test, however many users). */
   async countAssignments(id: string): Promise<AssignmentCounts> {
     const rows = (await this.dataSource.query(
-      `SELECT variant, count(*)::int AS n FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY variant`,
+      `SELECT variant, sum(count)::float8 AS n FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY variant`,
       [id],
     )) as Array<{ variant: Variant; n: number }>;
     const counts: AssignmentCounts = { a: 0, b: 0 };
