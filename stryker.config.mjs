@@ -18,7 +18,9 @@
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 /*
- * Equivalent survivors (file:line, mutant — why no input can tell it from the original):
+ * Surviving mutants (61 of 1,371 in the forced run of 2026-12-02, score 95.5%): file:line, mutant — why
+ * no input tells it from the original, or why it is not worth a test.
+ * Equivalent:
  * criteria.ts:38, `typeof value === 'number'` → true — Number.isFinite is false for every non-number.
  * criteria.ts:92, `primary.a === null` → false — with a null, (b − a)/a is ±∞ or NaN, which relativeDifference maps to null.
  * guardrail-breaches.ts:70, `maxErrorRate !== undefined` → true — with no limit, `undefined < 1` is false.
@@ -32,6 +34,42 @@
  *   with a sequential p-value (the primary after its null check, significant others).
  * sequential-p-value.ts:32, `sa === null || sb === null` → false, `&&`, either side → false (4 mutants) —
  *   both arms have n ≥ 30 there, and toSampleStats is null only below 2.
+ * results.ts:152, `test === null` → false, and its `{}` (no coverage) — welchTTest is null only below 2
+ *   observations, where toSampleStats has already returned null.
+ * bucketing.ts:35/36, `n >= ranges.a[0]` / `n >= ranges.b[0]` → true — the hash is ≥ 0 and, outside a, ≥ split.a.
+ * log-bucket-sketch.ts:70, `index < offset` → `<=` — grow() is only called with index outside the array.
+ * log-bucket-sketch.ts:110, `other.zero > 0` → true / `>= 0` — adding 0.
+ * log-bucket-sketch.ts:117, `!counts` → false — `for…in` over null or undefined runs no iteration.
+ * log-bucket-sketch.ts:154, `count === 0` → false — an empty sketch visits no bucket, so every answer stays null.
+ * log-bucket-sketch.ts:162, `next === order.length` → false — only stops the walk early; later buckets assign nothing.
+ * log-bucket-sketch.ts:167/171, `counts[i] !== 0` → true, `i <= counts.length`, `if (counts)` → true — an empty
+ *   bucket adds 0 to the rank seen, and the walk has returned before running off either array.
+ * log-bucket-sketch.ts:169, `zero > 0` → true / `>= 0` — visiting an empty zero bucket adds 0 to the rank seen.
+ * log-bucket-sketch.ts:185, `zero > 0` → true / `>= 0` — adding 0.
+ * rate-exceedance.ts:31/40, `>= target` → `>` — ln Λ equal to ln(1/α) to the last bit is not constructible.
+ * rate-exceedance.ts:48, `i < 100` → `<=` — one more halving of a bracket already below double spacing.
+ * rate-exceedance.ts:57, `values.length === 0` → false — Math.max() of nothing is −∞ and the sum is 0: −∞ either way.
+ * msprt.ts:44, `i < 50` → `<=` — one more step of a converged contraction.
+ * msprt.ts:62, `tau2 > 0` → `>= 0` — τ² = 0 gives r = 0 and ln Λ = 0 either way.
+ * msprt.ts:71, `logLr <= 0` → `<` — at ln Λ = 0, exp(−0) = 1.
+ * msprt.ts:77, `value < p` → `<=` — replacing the minimum by an equal value.
+ * sample-ratio.ts:44, `i < length` → `<=` — the cell past the end has no expected count and adds nothing.
+ * sample-ratio.ts:48, `(o − e)²` → `(o + e)(o − e)` (2 mutants) — Σ(o² − e²)/e = Σo²/e − N = Σ(o − e)²/e when Σo = Σe = N.
+ * sample-ratio.ts:99, `p < α` → `<=` — a p-value of exactly 0.001 is not constructible from counts.
+ * results.ts:134/162, `sequential < α` → `<=` — likewise for exactly 0.05.
+ * traffic-split.ts:20, `> 1e-9` → `>=` — no sum of two doubles near 1 lies exactly 1e-9 from 1.
+ * two-proportion-test.ts:44, `z === null` → false — z is null only when the pooled se is 0, where 2Φ(−0) = 1 anyway.
+ * two-proportion-test.ts:50, `arm.n < 0` → false — 0 ≤ events ≤ n already implies n ≥ 0.
+ * variant-snapshot.ts:48, `>` → `>=` — squared deviations equal to the cancellation floor to the last bit are not constructible.
+ * variant-snapshot.ts:56, `mean === null` → false — the mean is null only for n = 0, where the variance is null too.
+ * stage-rules.ts:9, `typeof value === 'string'` → true — includes() of a non-string in a string list is false.
+ * stage-rules.ts:40, `currentProduction.id !== target.id` → true — the current production version already
+ *   returned early (its stage equals the target stage).
+ * Not shown equivalent, left open (9):
+ * results.ts:178/179/185, the finiteOrNull and finitePairOrNull guards (8 mutants) — no spec input makes a
+ *   statistic non-finite once the arms pass their n ≥ 2 checks; the guard keeps NaN and ±∞ out of the JSON.
+ * log-bucket-sketch.ts:186, `negative?.forEach` → `negative.forEach` — needs a negative threshold on a
+ *   sketch without negatives (a crash, not a wrong count).
  */
 export default {
   testRunner: 'vitest',
@@ -70,11 +108,8 @@ export default {
   concurrency: 2,
   // Instrumented statistics are slower; a busy machine slower still.
   timeoutMS: 10_000,
-  // 90% is the target (the report shows less in red). CI breaks below 80, just under the first
-  // full run's 83.3% (results.ts, rate-exceedance.ts, log-bucket-sketch.ts, msprt.ts, semver.ts,
-  // format-number.ts and traffic-split.ts are still under 90%): a ratchet, to be raised to 90 as
-  // their survivors are killed.
-  thresholds: { high: 95, low: 90, break: 80 },
+  // CI (.ci/run) fails below 90%, the target of issue 16.
+  thresholds: { high: 95, low: 90, break: 90 },
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
