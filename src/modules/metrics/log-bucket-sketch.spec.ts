@@ -169,6 +169,10 @@ describe('LogBucketSketch', () => {
       // A bucket whose reported value equals the threshold is not above it.
       expect(sketch.countAbove(bucketValue(231))).toBe(0);
       expect(sketch.countAbove(-bucketValue(-34))).toBe(6);
+      const positiveOnly = new LogBucketSketch();
+      positiveOnly.add(2);
+      positiveOnly.add(100);
+      expect(positiveOnly.countAbove(-1)).toBe(2);
     });
 
     it('reads the bucket at the very start of the negative array (−100 → n231, −53 → n199 = 231 − 32)', () => {

@@ -171,6 +171,21 @@ describe('computeResults null handling', () => {
     const doc = computeResults(baseInput({ current: { a: buildSnapshot({ requests: 5000 }), b: buildSnapshot({ requests: 5000 }) } }));
     expect(doc.metrics[0]).toMatchObject({ difference: 0, relative_difference: null, ci95: [0, 0], p_value: 1, sequential_p_value: 1, probability_b_better: 0.5, significant: false });
   });
+
+  it('turns a NaN that reached the aggregates into nulls, not NaN in the JSON', () => {
+    const broken = { n: 50, sum: Number.NaN, sumSquares: Number.NaN };
+    const doc = computeResults(baseInput({ current: { a: buildSnapshot({ custom: { score: broken } }), b: buildSnapshot({ custom: { score: momentsFrom(50, 3, 1) } }) } }));
+    const m = byName(doc.metrics, 'custom:score');
+    expect(m.a).toEqual({ n: 50, mean: null, std_dev: 0 });
+    for (const field of ['difference', 'relative_difference', 'ci95', 'p_value', 'probability_b_better'] as const) expect(m[field], field).toBeNull();
+    expect(nonFinitePaths(doc)).toEqual([]);
+  });
+
+  it('writes a zero relative difference of negative means as 0, not −0 (JSON has no −0)', () => {
+    // (b − a)/a = 0/(−5) = −0 in floating point.
+    const doc = computeResults(baseInput({ current: { a: buildSnapshot({ custom: { delta: momentsFrom(40, -5, 4) } }), b: buildSnapshot({ custom: { delta: momentsFrom(40, -5, 4) } }) } }));
+    expect(Object.is(byName(doc.metrics, 'custom:delta').relative_difference, 0)).toBe(true);
+  });
 });
 
 describe('computeResults metric declarations', () => {
