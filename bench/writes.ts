@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrationsLocked } from '../src/database/run-migrations.js';
 import { AssignmentWriter } from '../src/modules/ab-tests/assignment/assignment-writer.js';
+import { PostgresAssignmentStore } from '../src/modules/ab-tests/assignment/assignment.store.js';
 import { AggregateStore } from '../src/modules/metrics/aggregate-store.js';
 import { MetricsIngestionService } from '../src/modules/metrics/metrics-ingestion.service.js';
 import { MetricsService } from '../src/modules/metrics/metrics.service.js';
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
     log(`1/3 ${fmt(users)} brand-new users, ${concurrency} in flight`);
     let statements = 0;
     const assignments = await measure(databaseUrl, ['ab_test_assignments', 'ab_test_assignment_counts'], async (db) => {
-      const writer = new AssignmentWriter(db);
+      const writer = new AssignmentWriter(new PostgresAssignmentStore(db));
       let next = 0;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {

@@ -3925,7 +3925,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED */
+            /** @description UNKNOWN_MODEL_TYPE or UNKNOWN_MODEL_VERSION (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4235,7 +4235,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived */
+            /** @description UNKNOWN_MODEL_VERSION or MODEL_VERSION_ARCHIVED: a version is missing or was archived */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
+import { managerOf, type Tx } from './transactions.js';
 
 export const CHANGE_CHANNEL = 'model_ab_changes';
 
@@ -43,9 +44,9 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
     return () => this.listeners.delete(listener);
   }
 
-  /** NOTIFY every instance (this one included). Pass the transaction's manager to publish at commit. */
-  async publish(change: Change, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
+  /** NOTIFY every instance (this one included). Pass the transaction to publish at its commit. */
+  async publish(change: Change, tx?: Tx): Promise<void> {
+    await (tx ? managerOf(tx) : this.dataSource.manager).query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -207,7 +207,7 @@ describe('metrics', () => {
 
     it('runs the guard in the transaction first; a refusal stores nothing', async () => {
       const testId = await insertAbTestRow(t.dataSource, 'draft');
-      const refusal = new MetricsError('TEST_NOT_RUNNING', 'conflict', 'draft');
+      const refusal = new MetricsError('AB_TEST_NOT_RECORDING', 'draft');
       const guard = async (manager: EntityManager) => {
         const [row] = (await manager.query('SELECT status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: string }>;
         if (row!.status === 'draft') throw refusal;
@@ -245,7 +245,7 @@ describe('metrics', () => {
       const draft = await insertAbTestRow(t.dataSource, 'draft');
       const statusGuard = (testId: string) => async (manager: EntityManager) => {
         const [row] = (await manager.query('SELECT status::text AS status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: string }>;
-        if (row?.status !== 'active') throw new MetricsError('TEST_NOT_RUNNING', 'conflict', `${testId} is ${row?.status}`);
+        if (row?.status !== 'active') throw new MetricsError('AB_TEST_NOT_RECORDING', `${testId} is ${row?.status}`);
       };
       const brokenGuard = async (manager: EntityManager) => {
         await manager.query('SELECT * FROM no_such_table'); // aborts a shared transaction
@@ -258,7 +258,7 @@ describe('metrics', () => {
         ...Array.from({ length: 10 }, () => ingestion.ingest(running, event, statusGuard(running))),
       ]);
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20);
-      expect(outcomes[10]).toMatchObject({ status: 'rejected', reason: { code: 'TEST_NOT_RUNNING' } });
+      expect(outcomes[10]).toMatchObject({ status: 'rejected', reason: { code: 'AB_TEST_NOT_RECORDING' } });
       expect(outcomes[11]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('no_such_table') } });
       expect(await totalRequests(t.dataSource, running)).toEqual({ requests: 20, errors: 20 });
       expect(await totalRequests(t.dataSource, running, 'metric_rollups', 'day')).toEqual({ requests: 20, errors: 20 });
@@ -266,7 +266,7 @@ describe('metrics', () => {
     });
 
     it('an unknown test is AB_TEST_NOT_FOUND', async () => {
-      await expect(ingestion.ingest(randomUUID(), [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND', kind: 'not_found' });
+      await expect(ingestion.ingest(randomUUID(), [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND', status: 404 });
       await expect(ingestion.ingest('nope', [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND' });
     });
   });

@@ -4,7 +4,7 @@
  * example per code on each error response), so a new code belongs here.
  */
 export interface ErrorCodeInfo {
-  /** The usual status (MODEL_TYPE_NOT_FOUND and MODEL_VERSION_NOT_FOUND are 422 in a create body that names them). */
+  /** The status of every response with this code: a code means one status everywhere. */
   status: number;
   /** An example message, as the service words it. */
   message: string;
@@ -12,7 +12,7 @@ export interface ErrorCodeInfo {
   details?: 'fields' | Record<string, unknown>;
 }
 
-export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
+export const ERROR_CODES = {
   VALIDATION_FAILED: {
     status: 400,
     message: 'traffic_split.a must not be greater than 1',
@@ -63,13 +63,13 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
   },
   MODEL_TYPE_NOT_FOUND: {
     status: 404,
-    message: 'Model type "safety_clasifier" does not exist; did you mean safety_classifier?',
-    details: { model_type: 'safety_clasifier', suggestions: ['safety_classifier'] },
+    message: 'Model type "spam_filter" does not exist (create it with POST /api/v1/models)',
+    details: { model_type: 'spam_filter' },
   },
   MODEL_VERSION_NOT_FOUND: {
     status: 404,
-    message: 'variant_b: model version "v2.0.1" of "safety_classifier" does not exist; registered: v1.0.0, v2.0.0',
-    details: { field: 'variant_b', model_type: 'safety_classifier', version: 'v2.0.1', suggestions: ['v1.0.0', 'v2.0.0'] },
+    message: 'Model type "safety_classifier" has no version "v9.0.0"',
+    details: { model_type: 'safety_classifier', version: 'v9.0.0' },
   },
   NO_MODEL_VERSION: {
     status: 404,
@@ -123,6 +123,16 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     status: 415,
     message: 'This route takes a JSON body: send Content-Type: application/json (got application/x-www-form-urlencoded)',
   },
+  UNKNOWN_MODEL_TYPE: {
+    status: 422,
+    message: 'Model type "safety_clasifier" is not registered; did you mean safety_classifier?',
+    details: { model_type: 'safety_clasifier', suggestions: ['safety_classifier'] },
+  },
+  UNKNOWN_MODEL_VERSION: {
+    status: 422,
+    message: 'variant_b: model version "v2.0.1" of "safety_classifier" does not exist; usable versions: v1.0.0, v2.0.0',
+    details: { field: 'variant_b', model_type: 'safety_classifier', version: 'v2.0.1', suggestions: ['v1.0.0', 'v2.0.0'] },
+  },
   MODEL_VERSION_ARCHIVED: {
     status: 422,
     message: 'variant_a: model version "v1.0.0" of "safety_classifier" is archived',
@@ -151,4 +161,15 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     message: 'The A/B test of "safety_classifier" kept changing state; try again',
     details: { model_type: 'safety_classifier' },
   },
-};
+} satisfies Record<string, ErrorCodeInfo>;
+
+/** Every stable error code; a DomainError takes one of these and its status comes from the table. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+export function statusOfCode(code: ErrorCode): number {
+  return (ERROR_CODES as Record<ErrorCode, ErrorCodeInfo>)[code].status;
+}

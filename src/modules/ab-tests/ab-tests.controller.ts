@@ -82,7 +82,7 @@ export class AbTestsController {
     type: ErrorBody,
   })
   @ApiUnprocessableEntityResponse({
-    description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED',
+    description: 'UNKNOWN_MODEL_TYPE or UNKNOWN_MODEL_VERSION (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED',
     type: ErrorBody,
   })
   async create(@Body() body: CreateAbTestDto, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
@@ -138,7 +138,7 @@ export class AbTestsController {
   @ApiOkResponse({ type: AbTestResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION, or AB_TEST_ALREADY_RUNNING naming the other test of the model type', type: ErrorBody })
-  @ApiUnprocessableEntityResponse({ description: 'MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived', type: ErrorBody })
+  @ApiUnprocessableEntityResponse({ description: 'UNKNOWN_MODEL_VERSION or MODEL_VERSION_ARCHIVED: a version is missing or was archived', type: ErrorBody })
   async start(@Param() params: AbTestIdParam, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
     return toAbTestResponse(await this.lifecycle.startTest(params.test_id, user.sub));
   }

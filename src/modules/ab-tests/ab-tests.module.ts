@@ -3,7 +3,11 @@ import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
+import { AbTestRepository, PostgresAbTestRepository } from './ab-test.repository.js';
+import { AbTestsConfig } from './ab-tests.config.js';
 import { ActiveTestsCache } from './assignment/active-tests.cache.js';
+import { AssignmentStore, PostgresAssignmentStore } from './assignment/assignment.store.js';
+import { AbTestEventRepository, PostgresAbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
 import { AbTestLifecycleService } from './lifecycle/ab-test-lifecycle.service.js';
 import { AbTestMetricsController } from './results/ab-test-metrics.controller.js';
 import { AbTestMetricsService } from './results/ab-test-metrics.service.js';
@@ -18,9 +22,9 @@ import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READE
 import { ResultsFreezer } from './results/results-freezer.js';
 import { ShadowTestsController } from './shadow/shadow-tests.controller.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
-import { RolloutStore } from './rollout/rollout-store.js';
+import { RolloutStore } from './rollout/rollout.store.js';
 import { ShadowRecorder } from './shadow/shadow-recorder.js';
-import { ShadowStore } from './shadow/shadow-store.js';
+import { ShadowStore } from './shadow/shadow.store.js';
 import { ShadowTestsService } from './shadow/shadow-tests.service.js';
 
 /**
@@ -35,6 +39,10 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
   imports: [ModelRegistryModule, MetricsModule],
   controllers: [AssignmentController, AbTestsController, AbTestMetricsController, ShadowTestsController],
   providers: [
+    AbTestsConfig.provider,
+    { provide: AbTestRepository, useClass: PostgresAbTestRepository },
+    { provide: AbTestEventRepository, useClass: PostgresAbTestEventRepository },
+    { provide: AssignmentStore, useClass: PostgresAssignmentStore },
     ActiveTestsCache,
     AssignmentWriter,
     AssignmentService,

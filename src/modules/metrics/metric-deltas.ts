@@ -1,7 +1,5 @@
 import { LogBucketSketch } from './log-bucket-sketch.js';
 
-export type Variant = 'a' | 'b';
-
 /** Metric names as stored and as the results name them. */
 export const REQUESTS_METRIC = 'requests';
 export const LATENCY_METRIC = 'latency_ms';

@@ -54,7 +54,7 @@ describe('validateMetricEvents', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(MetricsError);
-    expect(thrown).toMatchObject({ code: 'METRIC_EVENT_INVALID', kind: 'invalid', details: { index: 17 } });
+    expect(thrown).toMatchObject({ code: 'METRIC_EVENT_INVALID', status: 400, details: { index: 17 } });
     expect((thrown as Error).message).toMatch(/^events\[17\]: an event is either a request outcome/);
   });
 

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { GRAIN_MS, truncate } from './aggregate-rows.js';
 import { LogBucketSketch, type SketchCounts } from './log-bucket-sketch.js';
-import { CUSTOM_PREFIX, isUuid, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC, type Variant } from './metric-deltas.js';
+import { CUSTOM_PREFIX, isUuid, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC } from './metric-deltas.js';
 import { MetricsError } from './metrics.errors.js';
 import { planSegments, type Segment } from './time-ranges.js';
 import type { Moments, VariantSnapshot } from './stats/variant-snapshot.js';
+import type { Variant } from '../../common/variant.js';
 
 export interface TimeRange {
   from?: Date;

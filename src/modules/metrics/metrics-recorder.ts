@@ -7,9 +7,9 @@ import {
   minuteOf,
   TestDeltas,
   ValueDeltas,
-  type Variant,
   type VariantDeltas,
 } from './metric-deltas.js';
+import type { Variant } from '../../common/variant.js';
 
 export interface RequestOutcome {
   latencyMs?: number;

@@ -4,8 +4,9 @@ import { AppConfig } from '../../config/app-config.js';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
-import { MINUTE_MS, minuteOf, type Variant } from './metric-deltas.js';
+import { MINUTE_MS, minuteOf } from './metric-deltas.js';
 import { MetricsRecorder, type DropCounts, type RequestOutcome } from './metrics-recorder.js';
+import type { Variant } from '../../common/variant.js';
 
 export type { RequestOutcome } from './metrics-recorder.js';
 

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
 import { AdvisoryLocks } from '../../database/advisory-locks.js';
 import { ARTIFACT_STORE, type ArtifactStore } from './artifact-store.js';
 import { ModelRegistryService } from './model-registry.service.js';
+import { ModelRegistryConfig } from './model-registry.config.js';
 
 /** The shipped example models (models/ at the package root), registered on a first start. */
 export const EXAMPLE_MODEL_TYPES = [
@@ -63,7 +63,7 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger('ExampleModels');
 
   constructor(
-    private readonly config: AppConfig,
+    @Inject(ModelRegistryConfig.token) private readonly config: ModelRegistryConfig,
     private readonly dataSource: DataSource,
     private readonly registry: ModelRegistryService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,

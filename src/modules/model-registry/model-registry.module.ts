@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { Logger, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
 import { PostgresArtifactStore } from './postgres-artifact-store.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
+import { ModelRegistryConfig } from './model-registry.config.js';
 import { ModelRegistryService } from './model-registry.service.js';
 import { ModelVersionsController } from './model-versions.controller.js';
 import { ModelsController } from './models.controller.js';
@@ -34,10 +34,11 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
 @Module({
   controllers: [ModelsController, ModelVersionsController],
   providers: [
+    ModelRegistryConfig.provider,
     {
       provide: ARTIFACT_STORE,
-      inject: [AppConfig, DataSource],
-      useFactory: async (config: AppConfig, dataSource: DataSource) => {
+      inject: [ModelRegistryConfig.token, DataSource],
+      useFactory: async (config: ModelRegistryConfig, dataSource: DataSource) => {
         const cache = new FileArtifactStore(path.join(config.dataDir, 'artifacts'));
         await cache.init();
         const store = new PostgresArtifactStore(dataSource, cache);

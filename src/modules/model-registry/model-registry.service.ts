@@ -2,23 +2,13 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import type { Readable } from 'node:stream';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ChangeFeed } from '../../database/change-feed.service.js';
+import { asTx, managerOf, type Tx } from '../../database/transactions.js';
 import { ARTIFACT_STORE, ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore, type StagedArtifact } from './artifact-store.js';
 import { findArtifactProblem, isSupportedFormat, SUPPORTED_FORMATS } from './artifact-validator.js';
 import { ModelEntity } from './model.entity.js';
 import { ModelVersionEntity } from './model-version.entity.js';
 import { ModelVersionStageChangeEntity } from './model-version-stage-change.entity.js';
-import {
-  DuplicateModelTypeError,
-  DuplicateModelVersionError,
-  InvalidArtifactError,
-  InvalidMetadataError,
-  InvalidStageError,
-  InvalidVersionError,
-  ModelTypeNotFoundError,
-  ModelUnavailableError,
-  ModelVersionNotFoundError,
-  UnsupportedFormatError,
-} from './model-registry.errors.js';
+import { ModelRegistryError } from './model-registry.errors.js';
 import { parseModelMetadata, type ModelMetadata } from './runtime/onnx-classifier.js';
 import { canonicalVersion, MAX_REGISTERED_VERSION_LENGTH } from './semver.js';
 import { isStage, planStageChange, STAGES, type Stage } from './stage-rules.js';
@@ -83,6 +73,16 @@ export interface VersionListQuery {
   stage?: Stage;
   limit: number;
   offset: number;
+}
+
+export interface PromoteVersionOptions {
+  modelType: string;
+  version: string;
+  stage: 'none' | 'staging' | 'production' | 'archived';
+  actor: string;
+  reason?: string | null;
+  /** Run in the caller's transaction (the notification goes out at its commit). */
+  tx?: Tx;
 }
 
 export interface Page<T> {
@@ -166,7 +166,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
     const repository = this.dataSource.getRepository(ModelEntity);
     // Checked first so the usual duplicate is not logged as a failed query; the unique key still
     // decides a race.
-    if (await repository.existsBy({ name: input.name })) throw new DuplicateModelTypeError(input.name);
+    if (await repository.existsBy({ name: input.name })) throw ModelRegistryError.duplicateType(input.name);
     try {
       // insert, not save: save() would silently update an existing model type of the same name.
       await repository.insert({ name: input.name, task: input.task, description: input.description ?? null, labels: input.labels ?? [] });
@@ -175,7 +175,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
       await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: input.name });
       return { ...this.toModelTypeFields(await repository.findOneByOrFail({ name: input.name })), productionVersion: null };
     } catch (error) {
-      if (uniqueViolation(error) !== null) throw new DuplicateModelTypeError(input.name);
+      if (uniqueViolation(error) !== null) throw ModelRegistryError.duplicateType(input.name);
       throw error;
     }
   }
@@ -186,7 +186,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
 
   async getModelType(name: string): Promise<ModelTypeRecord> {
     const [found] = await this.queryModelTypes(name);
-    if (!found) throw new ModelTypeNotFoundError(name);
+    if (!found) throw ModelRegistryError.typeNotFound(name);
     return found;
   }
 
@@ -197,8 +197,8 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Every version of a model type that is not archived, sorted by spelling (for "did you mean …?" answers). */
-  async listUsableVersionNames(modelType: string, manager?: EntityManager): Promise<string[]> {
-    const rows = await (manager ?? this.dataSource.manager)
+  async listUsableVersionNames(modelType: string, tx?: Tx): Promise<string[]> {
+    const rows = await (tx ? managerOf(tx) : this.dataSource.manager)
       .getRepository(ModelVersionEntity)
       .find({ select: { version: true, stage: true }, where: { modelType }, order: { version: 'ASC' } });
     return rows.filter((row) => row.stage !== 'archived').map((row) => row.version);
@@ -264,7 +264,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
 
   /** Throws MODEL_TYPE_NOT_FOUND; lets an upload be refused before its body is read. */
   async requireModelType(modelType: string): Promise<void> {
-    if (!(await this.modelTypeExists(modelType))) throw new ModelTypeNotFoundError(modelType);
+    if (!(await this.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
   }
 
   // ---- versions ----------------------------------------------------------------------------
@@ -278,22 +278,22 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   async registerVersion(modelType: string, input: RegisterVersionInput, artifact: StagedArtifact, actor: string): Promise<ModelVersionRecord> {
     try {
       const version = typeof input.version === 'string' ? canonicalVersion(input.version) : null;
-      if (!version) throw new InvalidVersionError(input.version);
+      if (!version) throw ModelRegistryError.invalidVersion(input.version);
       if (version.length > MAX_REGISTERED_VERSION_LENGTH) {
-        throw new InvalidVersionError(version, `must be at most ${MAX_REGISTERED_VERSION_LENGTH} characters (with its v); it is stored with every prediction`);
+        throw ModelRegistryError.invalidVersion(version, `must be at most ${MAX_REGISTERED_VERSION_LENGTH} characters (with its v); it is stored with every prediction`);
       }
       const format = input.format === undefined || input.format === '' ? 'onnx' : String(input.format);
-      if (!isSupportedFormat(format)) throw new UnsupportedFormatError(format, SUPPORTED_FORMATS);
+      if (!isSupportedFormat(format)) throw ModelRegistryError.unsupportedFormat(format, SUPPORTED_FORMATS);
       const stage = input.stage === undefined || input.stage === '' ? 'none' : input.stage;
-      if (!isStage(stage)) throw new InvalidStageError(stage, STAGES);
+      if (!isStage(stage)) throw ModelRegistryError.invalidStage(stage, STAGES);
       const metadata = this.parseMetadata(modelType, input.metadata);
 
       await this.requireModelType(modelType);
       if (await this.dataSource.getRepository(ModelVersionEntity).existsBy({ modelType, version })) {
-        throw new DuplicateModelVersionError(modelType, version);
+        throw ModelRegistryError.duplicateVersion(modelType, version);
       }
       const problem = await findArtifactProblem(await artifact.readBytes(), format, metadata);
-      if (problem) throw new InvalidArtifactError(problem);
+      if (problem) throw ModelRegistryError.invalidArtifact(problem);
       // The bytes are stored before the row (in a transaction of their own, deduplicated by sha256):
       // if the row then fails, the artifact stays unreferenced and the retention job deletes it.
       await artifact.commit();
@@ -317,11 +317,11 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
             }),
           );
         } catch (error) {
-          if (uniqueViolation(error) !== null) throw new DuplicateModelVersionError(modelType, version);
+          if (uniqueViolation(error) !== null) throw ModelRegistryError.duplicateVersion(modelType, version);
           throw error;
         }
         if (stage === 'none') {
-          await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, manager);
+          await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, asTx(manager));
         } else {
           await this.changeStage(manager, modelType, version, stage, actor, null);
         }
@@ -348,11 +348,11 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The version, or null when the model type or the version does not exist (any spelling: `2.0.0` = `v2.0.0`). */
-  /** Pass the caller's transaction `manager` to read on its connection (never take a second one while holding a lock). */
-  async findVersion(modelType: string, version: string, manager?: EntityManager): Promise<ModelVersionRecord | null> {
+  /** Pass the caller's transaction `tx` to read on its connection (never take a second one while holding a lock). */
+  async findVersion(modelType: string, version: string, tx?: Tx): Promise<ModelVersionRecord | null> {
     const canonical = canonicalVersion(version);
     if (!canonical) return null;
-    const found = await (manager ?? this.dataSource.manager).getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical });
+    const found = await (tx ? managerOf(tx) : this.dataSource.manager).getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical });
     return found ? toModelVersionRecord(found) : null;
   }
 
@@ -372,8 +372,8 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
       }
       return { version: record, sizeBytes, stream };
     } catch (error) {
-      if (error instanceof ArtifactNotFoundError) throw new ModelUnavailableError(modelType, record.version, 'its artifact is missing from the artifact store');
-      if (error instanceof ArtifactIntegrityError) throw new ModelUnavailableError(modelType, record.version, 'its artifact is corrupt (sha256 mismatch)');
+      if (error instanceof ArtifactNotFoundError) throw ModelRegistryError.unavailable(modelType, record.version, 'its artifact is missing from the artifact store');
+      if (error instanceof ArtifactIntegrityError) throw ModelRegistryError.unavailable(modelType, record.version, 'its artifact is corrupt (sha256 mismatch)');
       throw error;
     }
   }
@@ -383,20 +383,14 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   /**
    * Moves a version to `stage`. Promoting to production archives the previous production version
    * in the same transaction. Idempotent: a version already in `stage` is returned unchanged and
-   * nothing is recorded. Runs in the caller's transaction when `manager` is given (A/B test
+   * nothing is recorded. Runs in the caller's transaction when `tx` is given (A/B test
    * completion with promote); the change-feed notification is then sent at the caller's commit.
    */
-  async promoteVersion(
-    modelType: string,
-    version: string,
-    stage: 'none' | 'staging' | 'production' | 'archived',
-    actor: string,
-    manager?: EntityManager,
-    reason?: string | null,
-  ): Promise<ModelVersionRecord> {
-    if (!isStage(stage)) throw new InvalidStageError(stage, STAGES);
+  async promoteVersion(options: PromoteVersionOptions): Promise<ModelVersionRecord> {
+    const { modelType, version, stage, actor, reason, tx } = options;
+    if (!isStage(stage)) throw ModelRegistryError.invalidStage(stage, STAGES);
     const run = async (m: EntityManager) => toModelVersionRecord(await this.changeStage(m, modelType, version, stage, actor, reason ?? null));
-    return manager ? run(manager) : this.dataSource.transaction(run);
+    return tx ? run(managerOf(tx)) : this.dataSource.transaction(run);
   }
 
   async listStageChanges(modelType: string, version: string): Promise<StageChangeRecord[]> {
@@ -425,7 +419,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
    */
   private async lockModelType(manager: EntityManager, modelType: string): Promise<void> {
     const rows: unknown[] = await manager.query('SELECT name FROM models WHERE name = $1 FOR NO KEY UPDATE', [modelType]);
-    if (rows.length === 0) throw new ModelTypeNotFoundError(modelType);
+    if (rows.length === 0) throw ModelRegistryError.typeNotFound(modelType);
   }
 
   private async changeStage(manager: EntityManager, modelType: string, version: string, stage: Stage, actor: string, reason: string | null): Promise<ModelVersionEntity> {
@@ -446,7 +440,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
         reason: change.id === target.id ? reason : change.reason,
       });
     }
-    await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, manager);
+    await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, asTx(manager));
     return repository.findOneByOrFail({ id: target.id });
   }
 
@@ -454,21 +448,21 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
     const canonical = canonicalVersion(version);
     const found = canonical ? await manager.getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical }) : null;
     if (found) return found;
-    if (!(await manager.getRepository(ModelEntity).existsBy({ name: modelType }))) throw new ModelTypeNotFoundError(modelType);
-    throw new ModelVersionNotFoundError(modelType, version);
+    if (!(await manager.getRepository(ModelEntity).existsBy({ name: modelType }))) throw ModelRegistryError.typeNotFound(modelType);
+    throw ModelRegistryError.versionNotFound(modelType, version);
   }
 
   private parseMetadata(modelType: string, raw: unknown): ModelMetadata | null {
     if (raw === undefined || raw === null) return null;
-    if (!isPlainObject(raw)) throw new InvalidMetadataError('it must be a JSON object');
+    if (!isPlainObject(raw)) throw ModelRegistryError.invalidMetadata('it must be a JSON object');
     let metadata: ModelMetadata;
     try {
       metadata = parseModelMetadata(raw);
     } catch (error) {
-      throw new InvalidMetadataError((error as Error).message);
+      throw ModelRegistryError.invalidMetadata((error as Error).message);
     }
     if (metadata.model_type !== undefined && metadata.model_type !== modelType) {
-      throw new InvalidMetadataError(`it describes a ${metadata.model_type} model, not ${modelType}`);
+      throw ModelRegistryError.invalidMetadata(`it describes a ${metadata.model_type} model, not ${modelType}`);
     }
     return metadata;
   }

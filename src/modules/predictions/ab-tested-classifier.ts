@@ -5,7 +5,7 @@ import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js'
 import type { AssignmentService } from '../ab-tests/assignment/assignment.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
-import { ModelUnavailableError } from '../model-registry/model-registry.errors.js';
+import { isModelUnavailable, ModelRegistryError } from '../model-registry/model-registry.errors.js';
 import type { PhaseTimings } from './phase-timings.js';
 import type { PredictionStore } from './prediction-store.js';
 import { NoServingVersionError } from './predictions.errors.js';
@@ -71,11 +71,11 @@ export class AbTestedClassifier {
       // and is not held against the version that happened not to be loaded yet.
       if (isDatabaseUnavailable(error)) throw error;
       if (abTestId && variant) metrics.recordRequest(abTestId, variant, { error: true });
-      if (error instanceof ModelUnavailableError) throw error;
+      if (isModelUnavailable(error)) throw error;
       // Anything else (the version vanished from the registry, an unexpected failure) is still
       // "this version cannot serve", never a 404 or 500 for the caller of a check.
       const reason = error instanceof DomainError ? error.message : `inference failed: ${(error as Error).message}`;
-      throw new ModelUnavailableError(this.modelType, choice.version, reason);
+      throw ModelRegistryError.unavailable(this.modelType, choice.version, reason);
     }
     marks.push(performance.now());
 

@@ -97,7 +97,7 @@ export class FeedbackService {
   /** A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only. */
   private async testStillRecords(testId: string): Promise<boolean> {
     const test = await this.abTests.getTest(testId).catch((error: unknown) => {
-      if (error instanceof DomainError && error.kind === 'not_found') return null;
+      if (error instanceof DomainError && error.status === 404) return null;
       throw error;
     });
     return test !== null && (test.status === 'active' || test.status === 'paused');

@@ -1,25 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../../../config/app-config.js';
 import type { Change, ChangeFeed } from '../../../database/change-feed.service.js';
 import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import type { RunningTestRow } from '../ab-test.repository.js';
+import type { AbTestsConfig } from '../ab-tests.config.js';
+import { AbTest } from '../entities/ab-test.entity.js';
+import { FakeAbTestRepository } from '../fake-ab-test.repository.js';
 import { ActiveTestsCache } from './active-tests.cache.js';
 
-/** A database whose answers the test releases one at a time, to order reads against invalidations. */
-class FakeDatabase {
+/** The tests' table, whose answers the test releases one at a time, to order reads against invalidations. */
+class FakeDatabase extends FakeAbTestRepository {
   status: 'active' | 'paused' | null = 'active';
   reads = 0;
   private gates: Array<() => void> = [];
   holdReads = false;
 
-  query = async (): Promise<unknown[]> => {
+  override async findRunning(modelTypes: readonly string[]): Promise<RunningTestRow[]> {
     this.reads++;
-    const snapshot = this.status; // what the database holds when the read starts
+    // what the database holds when the read starts
+    if (this.status === null) this.rows.delete('t1');
+    else this.rows.set('t1', runningTest(this.status));
+    const snapshot = await super.findRunning(modelTypes);
     if (this.holdReads) await new Promise<void>((resolve) => this.gates.push(resolve));
-    return snapshot
-      ? [{ id: 't1', model_type: 'mt', status: snapshot, variant_a: 'v1', variant_b: 'v2', traffic_split: { a: 0.5, b: 0.5 }, split_version: 1, hash_seed: 's' }]
-      : [];
-  };
+    return snapshot;
+  }
 
   releaseAll(): void {
     const gates = this.gates;
@@ -28,11 +31,42 @@ class FakeDatabase {
   }
 }
 
+function runningTest(status: 'active' | 'paused'): AbTest {
+  const now = new Date();
+  return Object.assign(new AbTest(), {
+    id: 't1',
+    name: 't1',
+    description: null,
+    modelType: 'mt',
+    variantA: 'v1',
+    variantB: 'v2',
+    trafficSplit: { a: 0.5, b: 0.5 },
+    splitVersion: 1,
+    splitHistory: [],
+    status,
+    criteria: {},
+    hashSeed: 's',
+    metricDefinitions: [],
+    autoPause: false,
+    mode: 'ab' as const,
+    shadowSampleRate: null,
+    sourceTestId: null,
+    metrics: null,
+    winner: null,
+    notes: null,
+    startDate: now,
+    endDate: null,
+    createdBy: 'spec',
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
 function build(database: FakeDatabase): { cache: ActiveTestsCache; emit: (change: Change) => void } {
   let listener: ((change: Change) => void) | null = null;
   const feed = { subscribe: (l: (change: Change) => void) => ((listener = l), () => (listener = null)) } as unknown as ChangeFeed;
   const registry = { getProductionVersion: async () => ({ version: 'v1' }), isRegisteredModelType: async (name: string) => name === 'mt' } as unknown as ModelRegistryService;
-  const cache = new ActiveTestsCache(database as unknown as DataSource, registry, feed, { assignmentCacheRefreshMs: 3_600_000 } as AppConfig);
+  const cache = new ActiveTestsCache(database, registry, feed, { assignmentCacheRefreshMs: 3_600_000 } as AbTestsConfig);
   cache.onModuleInit();
   return { cache, emit: (change) => listener?.(change) };
 }

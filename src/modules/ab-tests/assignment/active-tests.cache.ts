@@ -1,13 +1,14 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../../config/app-config.js';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ChangeFeed, type Change } from '../../../database/change-feed.service.js';
 import { MODEL_VERSIONS_TOPIC, ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { AbTestRepository, type RunningTestRow } from '../ab-test.repository.js';
 import { AssignmentCache, type AssignmentCacheStats } from './assignment-cache.js';
-import type { TrafficSplit, Variant } from './bucketing.js';
+
 import { MODEL_TYPE_PATTERN } from '../dto/create-ab-test.dto.js';
 import type { ModelTypeRouting, ModelVersionForUser, RunningTest } from './routing.js';
 import { trafficSplitProblems } from '../lifecycle/traffic-split.js';
+import type { Variant } from '../../../common/variant.js';
+import { AbTestsConfig } from '../ab-tests.config.js';
 
 /** When the configuration does not say (unit tests build a partial one). */
 const DEFAULT_ASSIGNMENT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -23,21 +24,6 @@ interface Slot {
   generation: number;
   loading: Promise<ModelTypeRouting> | null;
 }
-
-interface RunningTestRow {
-  id: string;
-  model_type: string;
-  status: 'active' | 'paused';
-  variant_a: string;
-  variant_b: string;
-  traffic_split: TrafficSplit;
-  split_version: number;
-  hash_seed: string;
-  mode: string;
-  shadow_sample_rate: number | null;
-}
-
-const RUNNING_TEST_COLUMNS = 'id, model_type, status, variant_a, variant_b, traffic_split, split_version, hash_seed, mode, shadow_sample_rate';
 
 /**
  * The assignment hot path's view of each model type: its active or paused test, else its production
@@ -58,10 +44,10 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
   private readonly assignedUsers: AssignmentCache;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tests: AbTestRepository,
     private readonly registry: ModelRegistryService,
     private readonly changeFeed: ChangeFeed,
-    private readonly config: AppConfig,
+    @Inject(AbTestsConfig.token) private readonly config: AbTestsConfig,
   ) {
     this.assignedUsers = new AssignmentCache(config.assignmentCacheBytes ?? DEFAULT_ASSIGNMENT_CACHE_BYTES);
   }
@@ -166,10 +152,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
   }
 
   private async read(modelType: string, previous: RunningTest | null): Promise<ModelTypeRouting> {
-    const rows = (await this.dataSource.query(
-      `SELECT ${RUNNING_TEST_COLUMNS} FROM ab_tests WHERE model_type = $1 AND status IN ('active', 'paused')`,
-      [modelType],
-    )) as RunningTestRow[];
+    const rows = await this.tests.findRunning([modelType]);
     return this.routingFor(modelType, rows[0] ?? null, previous);
   }
 
@@ -219,10 +202,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
     this.refreshing = true;
     try {
       const snapshot = [...this.slots.entries()].map(([modelType, slot]) => ({ modelType, slot, generation: slot.generation }));
-      const rows = (await this.dataSource.query(
-        `SELECT ${RUNNING_TEST_COLUMNS} FROM ab_tests WHERE model_type = ANY($1) AND status IN ('active', 'paused')`,
-        [snapshot.map((entry) => entry.modelType)],
-      )) as RunningTestRow[];
+      const rows = await this.tests.findRunning(snapshot.map((entry) => entry.modelType));
       const byType = new Map(rows.map((row) => [row.model_type, row]));
       await Promise.all(
         snapshot.map(async ({ modelType, slot, generation }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AssignmentCache, BYTES_PER_SLOT } from './assignment-cache.js';
-import type { Variant } from './bucketing.js';
+import type { Variant } from '../../../common/variant.js';
 
 const variantOf = (i: number): Variant => ((i * 2654435761) >>> 0) % 3 === 0 ? 'b' : 'a';
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Variant } from './bucketing.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** One slot: the two 32-bit halves of the key's hash, and `tag << 2 | variant code` (0 = empty). */
 const WORDS_PER_SLOT = 3;

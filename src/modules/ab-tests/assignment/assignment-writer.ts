@@ -1,26 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DataSource } from 'typeorm';
-import type { Variant } from './bucketing.js';
 import { GroupCommitter } from '../../../common/batching/group-commit.js';
+import { AssignmentStore, type NewAssignment } from './assignment.store.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** Rows per INSERT: large enough to absorb a burst, small enough to keep one statement short. */
 const MAX_BATCH = 1000;
 /** Statements in flight at once; further requests queue and coalesce into the next batch. */
 const MAX_IN_FLIGHT = 4;
 
-interface NewAssignment {
+interface QueuedAssignment extends NewAssignment {
   key: string;
-  testId: string;
-  userId: string;
-  variant: Variant;
-  splitVersion: number;
-}
-
-interface StoredRow {
-  ab_test_id: string;
-  user_id: string;
-  variant: Variant;
 }
 
 /**
@@ -37,9 +26,9 @@ interface StoredRow {
 export class AssignmentWriter {
   /** (test, user) pairs queued or in flight: a burst of one new user's requests shares one row. */
   private readonly pending = new Map<string, Promise<Variant | null>>();
-  private readonly committer: GroupCommitter<NewAssignment, Variant | null>;
+  private readonly committer: GroupCommitter<QueuedAssignment, Variant | null>;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(private readonly store: AssignmentStore) {
     this.committer = new GroupCommitter({ maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, write: (batch) => this.write(batch) });
   }
 
@@ -68,39 +57,19 @@ export class AssignmentWriter {
     return { statements: writes, assignments: items };
   }
 
-  private async write(batch: NewAssignment[]): Promise<Array<Variant | null>> {
-    const rows = await this.query(STORE_ASSIGNMENTS, [
-      batch.map((e) => e.testId),
-      batch.map((e) => e.userId),
-      batch.map((e) => e.variant),
-      batch.map((e) => e.splitVersion),
-    ]);
+  private async write(batch: QueuedAssignment[]): Promise<Array<Variant | null>> {
+    const rows = await this.store.insertIfActive(batch);
     const stored = new Map<string, Variant>();
-    for (const row of rows) stored.set(`${row.ab_test_id}\u0000${row.user_id}`, row.variant);
+    for (const row of rows) stored.set(`${row.testId}\u0000${row.userId}`, row.variant);
 
     // A conflict with a row committed after this statement's snapshot was taken is skipped by the
     // insert yet invisible to its read-back: read those again, with a fresh snapshot.
     const missing = batch.filter((entry) => !stored.has(entry.key));
     if (missing.length > 0) {
-      const late = await this.query(READ_ASSIGNMENTS, [missing.map((e) => e.testId), missing.map((e) => e.userId)]);
-      for (const row of late) stored.set(`${row.ab_test_id}\u0000${row.user_id}`, row.variant);
+      const late = await this.store.read(missing);
+      for (const row of late) stored.set(`${row.testId}\u0000${row.userId}`, row.variant);
     }
     return batch.map((entry) => stored.get(entry.key) ?? null);
-  }
-
-  /**
-   * Runs a named (prepared) statement on a pooled connection: PostgreSQL plans it once per
-   * connection instead of on every batch, which is most of its cost for small batches.
-   */
-  private async query(statement: { name: string; text: string }, values: unknown[]): Promise<StoredRow[]> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      const client = (await runner.connect()) as pg.PoolClient;
-      const result = await client.query<StoredRow>({ name: statement.name, text: statement.text, values });
-      return result.rows;
-    } finally {
-      await runner.release();
-    }
   }
 }
 
@@ -109,31 +78,3 @@ function wellFormed(value: string): string {
   const text = value as string & { isWellFormed(): boolean; toWellFormed(): string };
   return text.isWellFormed() ? value : text.toWellFormed();
 }
-
-/**
- * Inserts the batch (only for tests still active), skipping (test, user) pairs already stored, and
- * returns the stored variant of every pair: the inserted rows plus those that existed before.
- */
-const STORE_ASSIGNMENTS = {
-  name: 'ab_test_assignments_store',
-  text: `WITH input AS (
-           SELECT * FROM unnest($1::uuid[], $2::varchar[], $3::ab_test_variant[], $4::integer[]) AS i(ab_test_id, user_id, variant, split_version)
-         ), inserted AS (
-           INSERT INTO ab_test_assignments (ab_test_id, user_id, variant, split_version)
-           SELECT i.ab_test_id, i.user_id, i.variant, i.split_version
-             FROM input i JOIN ab_tests t ON t.id = i.ab_test_id AND t.status = 'active'
-           ON CONFLICT (ab_test_id, user_id) DO NOTHING
-           RETURNING ab_test_id, user_id, variant
-         )
-         SELECT ab_test_id::text, user_id, variant::text FROM inserted
-         UNION ALL
-         SELECT a.ab_test_id::text, a.user_id, a.variant::text
-           FROM ab_test_assignments a JOIN input i ON a.ab_test_id = i.ab_test_id AND a.user_id = i.user_id`,
-};
-
-const READ_ASSIGNMENTS = {
-  name: 'ab_test_assignments_read',
-  text: `SELECT a.ab_test_id::text, a.user_id, a.variant::text
-           FROM ab_test_assignments a
-           JOIN unnest($1::uuid[], $2::varchar[]) AS i(ab_test_id, user_id) ON a.ab_test_id = i.ab_test_id AND a.user_id = i.user_id`,
-};

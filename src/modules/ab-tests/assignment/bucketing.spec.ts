@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assignVariant, bucketRanges, chooseVariant, hashV2, type TrafficSplit, type Variant } from './bucketing.js';
+import { assignVariant, bucketRanges, chooseVariant, hashV2, type TrafficSplit } from './bucketing.js';
+import type { Variant } from '../../../common/variant.js';
 
 describe('hashV2 (GrowthBook hash v2)', () => {
   // The first three are the vectors; the rest were computed by an independent Python

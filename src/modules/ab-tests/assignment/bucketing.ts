@@ -1,7 +1,7 @@
 import { fnv1a32 } from '../../../common/hash/fnv1a32.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** a is the control, b the treatment. */
-export type Variant = 'a' | 'b';
 export const VARIANTS: readonly Variant[] = ['a', 'b'];
 
 /** Shares of new users sent to each variant; each in [0, 1], summing to 1. */

@@ -1,5 +1,6 @@
 import type { AssignedUsers } from './assignment-cache.js';
-import type { TrafficSplit, Variant } from './bucketing.js';
+import type { TrafficSplit } from './bucketing.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** What `getModelVersionForUser` answers: the model version to run, and the test and variant it came from. */
 export interface ModelVersionForUser {

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
-import { assignmentPhases, type AssignmentCount } from './split-version-counts.js';
-import type { SplitPhase } from '../entities/ab-test.entity.js';
+import { splitVersionCounts, type AssignmentCount } from './split-version-counts.js';
+import type { SplitHistoryEntry } from '../entities/ab-test.entity.js';
 
 const since = '2026-01-05T09:00:00.000Z';
-const RAMP: SplitPhase[] = [
+const RAMP: SplitHistoryEntry[] = [
   { version: 1, a: 0.1, b: 0.9, since },
   { version: 2, a: 0.5, b: 0.5, since },
 ];
 const row = (splitVersion: number, variant: 'a' | 'b', count: number): AssignmentCount => ({ splitVersion, variant, count });
 
-describe('assignmentPhases', () => {
-  it.each<[string, AssignmentCount[], SplitPhase[], AssignmentPhase[]]>([
+describe('splitVersionCounts', () => {
+  it.each<[string, AssignmentCount[], SplitHistoryEntry[], AssignmentPhase[]]>([
     ['no assignments', [], RAMP, []],
     ['one split', [row(1, 'a', 1000), row(1, 'b', 1012)], [{ version: 1, a: 0.5, b: 0.5, since }], [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }]],
     [
@@ -48,6 +48,6 @@ describe('assignmentPhases', () => {
       [{ split: { a: 0.8, b: 0.2 }, a: 1, b: 0 }],
     ],
   ])('%s', (_name, counts, history, expected) => {
-    expect(assignmentPhases(counts, history, { a: 0.8, b: 0.2 })).toEqual(expected);
+    expect(splitVersionCounts(counts, history, { a: 0.8, b: 0.2 })).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
 import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
-import type { TrafficSplit, Variant } from './bucketing.js';
-import type { SplitPhase } from '../entities/ab-test.entity.js';
+import type { TrafficSplit } from './bucketing.js';
+import type { SplitHistoryEntry } from '../entities/ab-test.entity.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** Stored assignments of one variant made under one split version (a GROUP BY row). */
 export interface AssignmentCount {
@@ -15,7 +16,7 @@ export interface AssignmentCount {
  * (rows written before the history existed) counts against the latest earlier split, and with
  * none, against the current one. Phases come back in split-version order.
  */
-export function assignmentPhases(counts: readonly AssignmentCount[], history: readonly SplitPhase[], current: TrafficSplit): AssignmentPhase[] {
+export function splitVersionCounts(counts: readonly AssignmentCount[], history: readonly SplitHistoryEntry[], current: TrafficSplit): AssignmentPhase[] {
   const byVersion = new Map<number, { a: number; b: number }>();
   for (const { splitVersion, variant, count } of counts) {
     let phase = byVersion.get(splitVersion);
@@ -27,7 +28,7 @@ export function assignmentPhases(counts: readonly AssignmentCount[], history: re
   }
   const phases = [...history].sort((x, y) => x.version - y.version);
   const splitOf = (version: number): TrafficSplit => {
-    let found: SplitPhase | undefined;
+    let found: SplitHistoryEntry | undefined;
     for (const phase of phases) if (phase.version <= version) found = phase;
     return found ? { a: found.a, b: found.b } : { a: current.a, b: current.b };
   };

@@ -1,16 +1,19 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 import { ChangeFeed } from '../../../database/change-feed.service.js';
+import { Transactions, type Tx } from '../../../database/transactions.js';
 import { ModelRegistryService } from '../../model-registry/model-registry.service.js';
 import { AB_TESTS_TOPIC, ActiveTestsCache } from '../assignment/active-tests.cache.js';
-import { appendAuditEvent } from './ab-test-audit.js';
+import { AbTestRepository } from '../ab-test.repository.js';
+import { AbTestEventRepository } from './ab-test-event.repository.js';
 import { AbTestError } from '../ab-tests.errors.js';
-import type { TrafficSplit, Variant } from '../assignment/bucketing.js';
-import { AbTest, type JsonObject } from '../entities/ab-test.entity.js';
-import { allowedActions, eventAction, nextStatus, RUNNING_STATUSES, type AbTestStatus, type LifecycleAction } from './lifecycle.js';
+import type { TrafficSplit } from '../assignment/bucketing.js';
+import type { AbTest, JsonObject } from '../entities/ab-test.entity.js';
+import { allowedActions, eventAction, nextStatus, type AbTestStatus, type LifecycleAction } from './lifecycle.js';
 import { AB_TEST_COMPLETION_HOOK, type AbTestCompletionHook } from '../metrics-ports.js';
 import { sameTrafficSplit, trafficSplitProblems } from './traffic-split.js';
 import { assertVersionsUsable } from './version-check.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** The partial unique index that lets only one test per model type be active or paused. */
 const ONE_RUNNING_INDEX = 'ab_tests_one_running_per_model_type';
@@ -23,11 +26,11 @@ export interface CompleteTestInput {
 
 /**
  * For automatic actors (the rollout scheduler): run inside the caller's transaction, and add the
- * figures behind the decision to the audit event. With a manager, the caller invalidates the
+ * figures behind the decision to the audit event. With a `tx`, the caller invalidates the
  * routing cache after its commit (invalidateAfterCommit).
  */
 export interface ChangeOptions {
-  manager?: EntityManager;
+  tx?: Tx;
   details?: JsonObject;
 }
 
@@ -47,19 +50,21 @@ interface Change {
 @Injectable()
 export class AbTestLifecycleService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly tests: AbTestRepository,
+    private readonly events: AbTestEventRepository,
     private readonly registry: ModelRegistryService,
     private readonly changeFeed: ChangeFeed,
     private readonly cache: ActiveTestsCache,
-    @Optional() @Inject(AB_TEST_COMPLETION_HOOK) private readonly completionHook?: AbTestCompletionHook,
+    @Inject(AB_TEST_COMPLETION_HOOK) private readonly completionHook: AbTestCompletionHook,
   ) {}
 
   /** draft or paused → active, after checking both versions again and that no other test runs. */
   async startTest(id: string, actor: string): Promise<AbTest> {
     try {
-      return await this.change(id, 'start', actor, async (test, to, manager) => {
-        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB, manager);
-        const other = await this.otherRunningTest(manager, test.modelType, test.id);
+      return await this.change(id, 'start', actor, async (test, to, tx) => {
+        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB, tx);
+        const other = await this.tests.findOtherRunning(test.modelType, test.id, tx);
         if (other) throw AbTestError.anotherTestRunning(test.modelType, other);
         const startDate = test.startDate ?? new Date();
         return {
@@ -71,8 +76,8 @@ export class AbTestLifecycleService {
     } catch (error) {
       // Two starts raced past the check above; the index let one of them win.
       if (isUniqueViolation(error, ONE_RUNNING_INDEX)) {
-        const test = await this.dataSource.getRepository(AbTest).findOneBy({ id });
-        const other = test ? await this.otherRunningTest(this.dataSource.manager, test.modelType, id) : null;
+        const test = await this.tests.findById(id);
+        const other = test ? await this.tests.findOtherRunning(test.modelType, id) : null;
         throw AbTestError.anotherTestRunning(test?.modelType ?? 'unknown', other);
       }
       throw error;
@@ -89,7 +94,7 @@ export class AbTestLifecycleService {
       'pause',
       actor,
       (test, to) => Promise.resolve({ changes: { status: to }, before: { status: test.status }, after: { ...details, ...options.details, status: to } }),
-      options.manager,
+      options.tx,
     );
   }
 
@@ -102,13 +107,13 @@ export class AbTestLifecycleService {
   async completeTest(id: string, input: CompleteTestInput, actor: string, options: ChangeOptions = {}): Promise<AbTest> {
     const winner = input.winner ?? null;
     if (input.promote && winner === null) throw AbTestError.promoteRequiresWinner();
-    await this.completionHook?.beforeTestCompletes?.(id);
-    return this.change(id, 'complete', actor, async (test, to, manager) => {
+    await this.completionHook.beforeTestCompletes?.(id);
+    return this.change(id, 'complete', actor, async (test, to, tx) => {
       const endDate = new Date();
       let promoted: string | null = null;
       if (input.promote && winner !== null) {
         promoted = winner === 'a' ? test.variantA : test.variantB;
-        await this.registry.promoteVersion(test.modelType, promoted, 'production', actor, manager);
+        await this.registry.promoteVersion({ modelType: test.modelType, version: promoted, stage: 'production', actor, tx });
       }
       return {
         changes: { status: to, winner, endDate, notes: input.notes ?? test.notes },
@@ -122,7 +127,7 @@ export class AbTestLifecycleService {
           ...(input.notes !== undefined ? { notes: input.notes } : {}),
         },
       };
-    }, options.manager);
+    }, options.tx);
   }
 
   /**
@@ -145,7 +150,7 @@ export class AbTestLifecycleService {
         before: { traffic_split: test.trafficSplit, split_version: test.splitVersion },
         after: { ...options.details, traffic_split: next, split_version: splitVersion },
       });
-    }, options.manager);
+    }, options.tx);
   }
 
   /** After the commit of changes made in a caller's transaction: this instance routes by the new state at once. */
@@ -157,38 +162,29 @@ export class AbTestLifecycleService {
     id: string,
     action: LifecycleAction,
     actor: string,
-    decide: (test: AbTest, to: AbTestStatus, manager: EntityManager) => Promise<Change | null>,
-    outer?: EntityManager,
+    decide: (test: AbTest, to: AbTestStatus, tx: Tx) => Promise<Change | null>,
+    outer?: Tx,
   ): Promise<AbTest> {
-    const run = async (manager: EntityManager): Promise<{ test: AbTest; changed: boolean }> => {
-      const test = await manager.getRepository(AbTest).findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+    const run = async (tx: Tx): Promise<{ test: AbTest; changed: boolean }> => {
+      const test = await this.tests.findForUpdate(tx, id);
       if (!test) throw AbTestError.notFound(id);
       const from = test.status;
       const to = nextStatus(from, action);
       if (to === null) throw AbTestError.invalidTransition(id, from, action, allowedActions(from));
-      const change = await decide(test, to, manager);
+      const change = await decide(test, to, tx);
       if (change === null) return { test, changed: false };
       const updatedAt = new Date();
-      await manager.update(AbTest, { id }, { ...change.changes, updatedAt });
+      await this.tests.update(tx, id, { ...change.changes, updatedAt });
       Object.assign(test, change.changes, { updatedAt });
-      if (to === 'completed' && this.completionHook) await this.completionHook.onTestCompleting(id, manager);
-      await appendAuditEvent(manager, { abTestId: id, action: eventAction(from, action), actor, before: change.before, after: change.after });
-      await this.changeFeed.publish({ topic: AB_TESTS_TOPIC, key: test.modelType }, manager);
+      if (to === 'completed') await this.completionHook.onTestCompleting(id, tx);
+      await this.events.append(tx, { abTestId: id, action: eventAction(from, action), actor, before: change.before, after: change.after });
+      await this.changeFeed.publish({ topic: AB_TESTS_TOPIC, key: test.modelType }, tx);
       return { test, changed: true };
     };
     if (outer) return (await run(outer)).test;
-    const { test, changed } = await this.dataSource.transaction(run);
+    const { test, changed } = await this.transactions.run(run);
     if (changed) this.cache.invalidate(test.modelType);
     return test;
-  }
-
-  private async otherRunningTest(manager: EntityManager, modelType: string, exceptId: string): Promise<{ id: string; name: string; status: string } | null> {
-    const rows = (await manager.query(`SELECT id, name, status FROM ab_tests WHERE model_type = $1 AND status = ANY($2::ab_test_status[]) AND id <> $3 LIMIT 1`, [
-      modelType,
-      RUNNING_STATUSES,
-      exceptId,
-    ])) as Array<{ id: string; name: string; status: string }>;
-    return rows[0] ?? null;
   }
 }
 

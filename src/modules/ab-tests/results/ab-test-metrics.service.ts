@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { asTx } from '../../../database/transactions.js';
+import { AbTestRepository } from '../ab-test.repository.js';
 import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../../metrics/metric-events.js';
 import { MetricsIngestionService, type IngestResult } from '../../metrics/metrics-ingestion.service.js';
 import { AbTestError } from '../ab-tests.errors.js';
 import type { AbTestStatus } from '../lifecycle/lifecycle.js';
 import { ShadowDeltas } from '../shadow/shadow-deltas.js';
-import { ShadowStore } from '../shadow/shadow-store.js';
+import { ShadowStore } from '../shadow/shadow.store.js';
 
 /** Statuses that take metric events: a paused test still receives late outcomes of its requests. */
 const RECORDING: ReadonlySet<AbTestStatus> = new Set(['active', 'paused']);
@@ -15,6 +16,7 @@ const RECORDING: ReadonlySet<AbTestStatus> = new Set(['active', 'paused']);
 export class AbTestMetricsService {
   constructor(
     private readonly ingestion: MetricsIngestionService,
+    private readonly tests: AbTestRepository,
     private readonly shadow: ShadowStore,
   ) {}
 
@@ -31,27 +33,15 @@ export class AbTestMetricsService {
     const comparisons = events.filter(isComparisonEvent);
     const deltas = comparisons.length > 0 ? toShadowDeltas(comparisons) : null;
     return this.ingestion.ingest(testId, events, async (manager) => {
-      const test = await lockRecording(manager, testId);
+      const tx = asTx(manager);
+      const test = await this.tests.lockForRecording(tx, testId);
+      if (test === null) throw AbTestError.notFound(testId);
+      if (!RECORDING.has(test.status)) throw AbTestError.notRecording(testId, test.status);
       if (deltas === null) return;
       if (test.mode !== 'shadow') throw AbTestError.comparisonsNeedShadowTest(testId);
-      await this.shadow.add(manager, testId, deltas, { a: test.variant_a, b: test.variant_b });
+      await this.shadow.add(tx, testId, deltas, { a: test.variantA, b: test.variantB });
     });
   }
-}
-
-interface RecordingTest {
-  status: AbTestStatus;
-  mode: string;
-  variant_a: string;
-  variant_b: string;
-}
-
-async function lockRecording(manager: EntityManager, testId: string): Promise<RecordingTest> {
-  const rows = (await manager.query('SELECT status::text AS status, mode, variant_a, variant_b FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as RecordingTest[];
-  const test = rows[0];
-  if (test === undefined) throw AbTestError.notFound(testId);
-  if (!RECORDING.has(test.status)) throw AbTestError.notRecording(testId, test.status);
-  return test;
 }
 
 function toShadowDeltas(events: readonly ComparisonEvent[]): ShadowDeltas {

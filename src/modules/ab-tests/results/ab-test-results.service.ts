@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { managerOf, type Tx } from '../../../database/transactions.js';
 import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../../metrics/metrics-query.service.js';
 import { computeResults, declaredCriteria } from '../../metrics/stats/index.js';
 import { AbTestsService } from '../ab-tests.service.js';
-import { assignmentPhases, type AssignmentCount } from '../assignment/split-version-counts.js';
-import type { Variant } from '../assignment/bucketing.js';
+import { AssignmentStore } from '../assignment/assignment.store.js';
+import { splitVersionCounts } from '../assignment/split-version-counts.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
 import { frozenResultsOf, type FrozenResults } from './frozen-results.js';
 import { lookInterval } from './look-interval.js';
 import { withShadowResults, type AbTestResults } from '../shadow/shadow-results.js';
-import { ShadowStore } from '../shadow/shadow-store.js';
+import { ShadowStore } from '../shadow/shadow.store.js';
 
 export interface TimeseriesRequest {
   metric: TimeseriesMetric;
@@ -26,8 +26,8 @@ export interface TimeseriesRequest {
 @Injectable()
 export class AbTestResultsService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly tests: AbTestsService,
+    private readonly assignments: AssignmentStore,
     private readonly query: MetricsQueryService,
     private readonly shadow: ShadowStore,
   ) {}
@@ -49,25 +49,24 @@ export class AbTestResultsService {
   }
 
   /**
-   * The results and the seed summary of a completing test, read on the completion transaction's
-   * connection: the test row is locked FOR UPDATE there, so no flush or batch can add to its
+   * The results and the per-variant summary of a completing test, read in the completion transaction: the test row is locked FOR UPDATE there, so no flush or batch can add to its
    * aggregates (both lock it FOR SHARE) between this read and the commit.
    */
-  async freeze(test: AbTest, manager: EntityManager): Promise<FrozenResults> {
-    const { results, summary } = await this.read(test, manager);
+  async freeze(test: AbTest, tx: Tx): Promise<FrozenResults> {
+    const { results, summary } = await this.read(test, tx);
     return { frozen_at: results.computed_at, winner: test.winner, notes: test.notes, ...summary, results };
   }
 
-  private async read(test: AbTest, manager?: EntityManager): Promise<{ results: AbTestResults; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
+  private async read(test: AbTest, tx?: Tx): Promise<{ results: AbTestResults; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
     const now = new Date();
-    const query = manager ? this.query.within(manager) : this.query;
+    const query = tx ? this.query.within(managerOf(tx)) : this.query;
     const reads = [
-      () => this.countAssignments(test.id, manager ?? this.dataSource),
+      () => this.assignments.countAssignments(test.id, tx),
       () => query.snapshotWithExceedances(test.id, declaredCriteria(test.criteria).max_latency_ms),
       () => query.looks(test.id, lookInterval(test.startDate, now), now),
     ] as const;
     // One connection runs one statement at a time: in a transaction read in turn, else in parallel.
-    const [counts, totals, looks] = manager
+    const [counts, totals, looks] = tx
       ? [await reads[0](), await reads[1](), await reads[2]()]
       : await Promise.all([reads[0](), reads[1](), reads[2]()]);
     const document = computeResults({
@@ -75,22 +74,14 @@ export class AbTestResultsService {
       status: test.status,
       computedAt: now,
       split: test.trafficSplit,
-      assignmentPhases: assignmentPhases(counts, test.splitHistory, test.trafficSplit),
+      assignmentPhases: splitVersionCounts(counts, test.splitHistory, test.trafficSplit),
       metricDeclarations: test.metricDefinitions,
       criteria: test.criteria,
       current: totals.snapshot,
       looks,
       latencyExceedances: totals.latencyExceedances?.b,
     });
-    const results = test.mode === 'shadow' ? withShadowResults(document, test.criteria, await this.shadow.totals(test.id, manager ?? this.dataSource)) : document;
+    const results = test.mode === 'shadow' ? withShadowResults(document, test.criteria, await this.shadow.totals(test.id, tx)) : document;
     return { results, summary: { variant_a: toVariantSummary(totals.snapshot.a), variant_b: toVariantSummary(totals.snapshot.b) } };
-  }
-
-  private async countAssignments(testId: string, db: DataSource | EntityManager): Promise<AssignmentCount[]> {
-    const rows = (await db.query(
-      `SELECT split_version AS "splitVersion", variant, sum(count)::float8 AS count FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY 1, 2`,
-      [testId],
-    )) as Array<{ splitVersion: number; variant: Variant; count: number }>;
-    return rows;
   }
 }

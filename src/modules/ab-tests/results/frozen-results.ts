@@ -1,9 +1,10 @@
 import type { AbTestResults } from '../shadow/shadow-results.js';
-import type { Variant } from '../assignment/bucketing.js';
+
 import type { AbTestMetricsSummary, VariantMetricsSummary } from '../metrics-ports.js';
+import type { Variant } from '../../../common/variant.js';
 
 /**
- * What `ab_tests.metrics` holds once a test has completed: the seed's per-variant summary (what
+ * What `ab_tests.metrics` holds once a test has completed: the per-variant summary (what
  * `GET /ab-tests/{id}` shows) and the whole results document (what `GET /ab-tests/{id}/results`
  * shows), both from the same read, with the decision taken on them.
  */

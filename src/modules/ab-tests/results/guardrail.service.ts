@@ -1,12 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from '../../../common/errors/to-error-response.js';
 import { MetricsQueryService } from '../../metrics/metrics-query.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
-import { declaredCriteria, guardrailBreaches, type Criteria, type GuardrailBreach } from '../../metrics/stats/index.js';
+import { declaredCriteria, guardrailBreaches, type GuardrailBreach } from '../../metrics/stats/index.js';
+import { AbTestRepository } from '../ab-test.repository.js';
 import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
 import { AbTestError } from '../ab-tests.errors.js';
-import type { AbTestStatus } from '../lifecycle/lifecycle.js';
 
 /** The actor of the audit events guardrails write. */
 export const GUARDRAIL_ACTOR = 'guardrail';
@@ -22,12 +21,6 @@ interface CheckState {
   /** Written again while a check ran: check once more after it. */
   again: boolean;
   lastStartedAt: number;
-}
-
-interface GuardedTestRow {
-  status: AbTestStatus;
-  auto_pause: boolean;
-  criteria: Criteria | null;
 }
 
 /**
@@ -55,7 +48,7 @@ export class GuardrailService implements OnApplicationBootstrap, OnModuleDestroy
   private lastSweepAt = Date.now();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly tests: AbTestRepository,
     private readonly metrics: MetricsService,
     private readonly query: MetricsQueryService,
     private readonly lifecycle: AbTestLifecycleService,
@@ -132,10 +125,9 @@ export class GuardrailService implements OnApplicationBootstrap, OnModuleDestroy
   }
 
   private async check(testId: string): Promise<void> {
-    const rows = (await this.dataSource.query('SELECT status::text AS status, auto_pause, criteria FROM ab_tests WHERE id = $1', [testId])) as GuardedTestRow[];
-    const test = rows[0];
+    const test = await this.tests.findGuarded(testId);
     const criteria = declaredCriteria(test?.criteria);
-    if (test === undefined || !test.auto_pause || (criteria.max_error_rate === undefined && criteria.max_latency_ms === undefined)) {
+    if (test === null || !test.autoPause || (criteria.max_error_rate === undefined && criteria.max_latency_ms === undefined)) {
       this.markUnguarded(testId);
       return;
     }

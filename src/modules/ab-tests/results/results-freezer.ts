@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import type { Tx } from '../../../database/transactions.js';
+import { AbTestRepository } from '../ab-test.repository.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
-import { AbTest } from '../entities/ab-test.entity.js';
 import type { AbTestCompletionHook } from '../metrics-ports.js';
 import { ShadowRecorder } from '../shadow/shadow-recorder.js';
 
 /**
  * The completion hook (AB_TEST_COMPLETION_HOOK): when a test completes, its final results — the
- * whole /results document and the seed summary — are written into `ab_tests.metrics` with the
+ * whole /results document and the per-variant summary — are written into `ab_tests.metrics` with the
  * winner and notes, in the completing transaction. From then on the test records nothing (the
  * flusher drops in-process recordings, ingestion answers 409), so the frozen document is exactly
  * what the decision was based on.
@@ -20,6 +20,7 @@ export class ResultsFreezer implements AbTestCompletionHook {
   constructor(
     private readonly metrics: MetricsService,
     private readonly results: AbTestResultsService,
+    private readonly tests: AbTestRepository,
     private readonly shadow: ShadowRecorder,
   ) {}
 
@@ -38,9 +39,10 @@ export class ResultsFreezer implements AbTestCompletionHook {
     }
   }
 
-  async onTestCompleting(testId: string, manager: EntityManager): Promise<void> {
-    const test = await manager.findOneByOrFail(AbTest, { id: testId });
-    const frozen = await this.results.freeze(test, manager);
-    await manager.update(AbTest, { id: testId }, { metrics: frozen });
+  async onTestCompleting(testId: string, tx: Tx): Promise<void> {
+    const test = await this.tests.findById(testId, tx);
+    if (test === null) throw new Error(`A/B test ${testId} vanished while completing`);
+    const frozen = await this.results.freeze(test, tx);
+    await this.tests.update(tx, testId, { metrics: frozen });
   }
 }

@@ -7,7 +7,7 @@ import type { CreateAbTestDto } from '../dto/create-ab-test.dto.js';
 import type { GraduateShadowTestDto } from '../dto/shadow.dto.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
 import { ShadowRecorder } from './shadow-recorder.js';
-import { ShadowStore, type DisagreementRow } from './shadow-store.js';
+import { ShadowStore, type DisagreementRow } from './shadow.store.js';
 
 /** Reading a shadow test's disagreements and turning a ready shadow test into an A/B test. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { managerOf, type Tx } from '../../../database/transactions.js';
 
 export const ROLLOUT_STATES = ['ramping', 'holding', 'rolled_back', 'done'] as const;
 /**
@@ -50,21 +51,21 @@ export type RolloutUpdate = Partial<Pick<Rollout, 'currentStep' | 'state' | 'ste
 
 const COLUMNS = 'ab_test_id, steps, step_min_seconds, step_min_requests, auto_complete, current_step, state, step_started_at, next_check_at, step_baseline, updated_at';
 
-type Db = DataSource | EntityManager;
 
 /** The only code that speaks SQL to `ab_test_rollouts`. */
 @Injectable()
 export class RolloutStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(manager: EntityManager, testId: string, plan: RolloutPlan): Promise<void> {
-    await manager.query(
+  async insert(tx: Tx, testId: string, plan: RolloutPlan): Promise<void> {
+    await managerOf(tx).query(
       `INSERT INTO ab_test_rollouts (ab_test_id, steps, step_min_seconds, step_min_requests, auto_complete) VALUES ($1, $2::jsonb, $3, $4, $5)`,
       [testId, JSON.stringify(plan.steps), plan.stepMinSeconds, plan.stepMinRequests, plan.autoComplete],
     );
   }
 
-  async find(testId: string, db: Db = this.dataSource): Promise<Rollout | null> {
+  async find(testId: string, tx?: Tx): Promise<Rollout | null> {
+    const db = tx ? managerOf(tx) : this.dataSource.manager;
     const rows = (await db.query(`SELECT ${COLUMNS} FROM ab_test_rollouts WHERE ab_test_id = $1`, [testId])) as RolloutRow[];
     return rows[0] ? toRollout(rows[0]) : null;
   }
@@ -91,18 +92,18 @@ export class RolloutStore {
    * (ROLLOUT_LOCK_CLASS, hashtext(test id)) taken without waiting — another instance holding it is
    * acting on this rollout now, so this one skips it — then the row FOR UPDATE. Null when skipped.
    */
-  async claim(manager: EntityManager, testId: string, lockClass: number): Promise<Rollout | null> {
-    const [{ locked }] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1::int, hashtext($2)) AS locked`, [lockClass, testId])) as [{ locked: boolean }];
+  async claim(tx: Tx, testId: string, lockClass: number): Promise<Rollout | null> {
+    const [{ locked }] = (await managerOf(tx).query(`SELECT pg_try_advisory_xact_lock($1::int, hashtext($2)) AS locked`, [lockClass, testId])) as [{ locked: boolean }];
     if (!locked) return null;
-    return this.findForUpdate(manager, testId);
+    return this.findForUpdate(tx, testId);
   }
 
-  async findForUpdate(manager: EntityManager, testId: string): Promise<Rollout | null> {
-    const rows = (await manager.query(`SELECT ${COLUMNS} FROM ab_test_rollouts WHERE ab_test_id = $1 FOR UPDATE`, [testId])) as RolloutRow[];
+  async findForUpdate(tx: Tx, testId: string): Promise<Rollout | null> {
+    const rows = (await managerOf(tx).query(`SELECT ${COLUMNS} FROM ab_test_rollouts WHERE ab_test_id = $1 FOR UPDATE`, [testId])) as RolloutRow[];
     return rows[0] ? toRollout(rows[0]) : null;
   }
 
-  async update(manager: EntityManager, testId: string, update: RolloutUpdate): Promise<void> {
+  async update(tx: Tx, testId: string, update: RolloutUpdate): Promise<void> {
     const sets: string[] = [];
     const values: unknown[] = [testId];
     const set = (column: string, value: unknown, cast = '') => {
@@ -115,7 +116,7 @@ export class RolloutStore {
     if (update.nextCheckAt !== undefined) set('next_check_at', update.nextCheckAt?.toISOString() ?? null);
     if (update.stepBaseline !== undefined) set('step_baseline', update.stepBaseline === null ? null : JSON.stringify(update.stepBaseline), '::jsonb');
     if (sets.length === 0) return;
-    await manager.query(`UPDATE ab_test_rollouts SET ${sets.join(', ')}, updated_at = now() WHERE ab_test_id = $1`, values);
+    await managerOf(tx).query(`UPDATE ab_test_rollouts SET ${sets.join(', ')}, updated_at = now() WHERE ab_test_id = $1`, values);
   }
 }
 

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { managerOf, type Tx } from '../../../database/transactions.js';
 import { LogBucketSketch, type SketchCounts } from '../../metrics/log-bucket-sketch.js';
 import { MAX_DISAGREEMENTS_PER_TEST, type ShadowDeltas } from './shadow-deltas.js';
 import type { ShadowTotals } from './shadow-stats.js';
 
-type Db = DataSource | EntityManager;
 
 export interface DisagreementRow {
   id: string;
@@ -28,7 +28,8 @@ export class ShadowStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Adds one test's deltas inside the caller's transaction. `versions` name a and b for the disagreements. */
-  async add(manager: EntityManager, testId: string, deltas: ShadowDeltas, versions: { a: string; b: string }): Promise<void> {
+  async add(tx: Tx, testId: string, deltas: ShadowDeltas, versions: { a: string; b: string }): Promise<void> {
+    const manager = managerOf(tx);
     const cells = [...deltas.cells.values()].filter((cell) => cell.count > 0).sort((x, y) => (x.labelA + '\u0000' + x.labelB < y.labelA + '\u0000' + y.labelB ? -1 : 1));
     if (cells.length > 0) {
       await manager.query(
@@ -83,20 +84,9 @@ export class ShadowStore {
     }
   }
 
-  /**
-   * Of `testIds`, the shadow tests that record (active or paused), locked FOR SHARE so none can
-   * complete while the caller's transaction adds to them; with their versions.
-   */
-  async lockRecording(manager: EntityManager, testIds: readonly string[]): Promise<Map<string, { a: string; b: string }>> {
-    const rows = (await manager.query(
-      `SELECT id::text AS id, variant_a, variant_b FROM ab_tests WHERE id = ANY($1::uuid[]) AND mode = 'shadow' AND status IN ('active', 'paused') ORDER BY id FOR SHARE`,
-      [testIds],
-    )) as Array<{ id: string; variant_a: string; variant_b: string }>;
-    return new Map(rows.map((row) => [row.id, { a: row.variant_a, b: row.variant_b }]));
-  }
-
-  /** Everything recorded for a test (on the caller's connection when given, e.g. a completing transaction). */
-  async totals(testId: string, db: Db = this.dataSource): Promise<ShadowTotals> {
+  /** Everything recorded for a test (in the caller's transaction when given, e.g. a completing one). */
+  async totals(testId: string, tx?: Tx): Promise<ShadowTotals> {
+    const db: EntityManager = tx ? managerOf(tx) : this.dataSource.manager;
     const cells = (await db.query(`SELECT label_a, label_b, count::float8 AS count, latency_a, latency_b FROM shadow_comparisons WHERE ab_test_id = $1`, [testId])) as Array<{
       label_a: string;
       label_b: string;
