@@ -92,3 +92,35 @@ export class FakeAbTestRepository extends AbTestRepository {
 function copy(test: AbTest): AbTest {
   return Object.assign(new AbTest(), structuredClone({ ...test }));
 }
+
+/** A test row for unit specs: a 50/50 draft of model type `mt` unless `overrides` say otherwise. */
+export function buildAbTestRow(overrides: Partial<AbTest> & { id: string }): AbTest {
+  const now = new Date('2026-12-01T00:00:00Z');
+  return Object.assign(new AbTest(), {
+    name: overrides.id,
+    description: null,
+    modelType: 'mt',
+    variantA: 'v1.0.0',
+    variantB: 'v2.0.0',
+    trafficSplit: { a: 0.5, b: 0.5 },
+    splitVersion: 1,
+    splitHistory: [{ version: 1, a: 0.5, b: 0.5, since: now.toISOString() }],
+    status: 'draft' as const,
+    criteria: {},
+    hashSeed: overrides.id,
+    metricDefinitions: [],
+    autoPause: false,
+    mode: 'ab' as const,
+    shadowSampleRate: null,
+    sourceTestId: null,
+    metrics: null,
+    winner: null,
+    notes: null,
+    startDate: null,
+    endDate: null,
+    createdBy: 'spec',
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  });
+}

@@ -3,8 +3,8 @@ import type { Change, ChangeFeed } from '../../../database/change-feed.service.j
 import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
 import type { RunningTestRow } from '../ab-test.repository.js';
 import type { AbTestsConfig } from '../ab-tests.config.js';
-import { AbTest } from '../entities/ab-test.entity.js';
-import { FakeAbTestRepository } from '../fake-ab-test.repository.js';
+import type { AbTest } from '../entities/ab-test.entity.js';
+import { buildAbTestRow, FakeAbTestRepository } from '../fake-ab-test.repository.js';
 import { ActiveTestsCache } from './active-tests.cache.js';
 
 /** The tests' table, whose answers the test releases one at a time, to order reads against invalidations. */
@@ -32,34 +32,7 @@ class FakeDatabase extends FakeAbTestRepository {
 }
 
 function runningTest(status: 'active' | 'paused'): AbTest {
-  const now = new Date();
-  return Object.assign(new AbTest(), {
-    id: 't1',
-    name: 't1',
-    description: null,
-    modelType: 'mt',
-    variantA: 'v1',
-    variantB: 'v2',
-    trafficSplit: { a: 0.5, b: 0.5 },
-    splitVersion: 1,
-    splitHistory: [],
-    status,
-    criteria: {},
-    hashSeed: 's',
-    metricDefinitions: [],
-    autoPause: false,
-    mode: 'ab' as const,
-    shadowSampleRate: null,
-    sourceTestId: null,
-    metrics: null,
-    winner: null,
-    notes: null,
-    startDate: now,
-    endDate: null,
-    createdBy: 'spec',
-    createdAt: now,
-    updatedAt: now,
-  });
+  return buildAbTestRow({ id: 't1', variantA: 'v1', variantB: 'v2', status, hashSeed: 's', startDate: new Date() });
 }
 
 function build(database: FakeDatabase): { cache: ActiveTestsCache; emit: (change: Change) => void } {

@@ -3,41 +3,14 @@ import type { ChangeFeed } from '../../../database/change-feed.service.js';
 import { FakeTransactions, type Transactions, type Tx } from '../../../database/transactions.js';
 import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
 import type { ActiveTestsCache } from '../assignment/active-tests.cache.js';
-import { AbTest } from '../entities/ab-test.entity.js';
-import { FakeAbTestRepository } from '../fake-ab-test.repository.js';
+import type { AbTest } from '../entities/ab-test.entity.js';
+import { buildAbTestRow, FakeAbTestRepository } from '../fake-ab-test.repository.js';
 import type { AbTestCompletionHook } from '../metrics-ports.js';
 import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
 import { FakeAbTestEventRepository } from './fake-ab-test-event.repository.js';
 
-function draft(id: string, modelType = 'mt'): AbTest {
-  const now = new Date('2026-12-01T00:00:00Z');
-  return Object.assign(new AbTest(), {
-    id,
-    name: id,
-    description: null,
-    modelType,
-    variantA: 'v1.0.0',
-    variantB: 'v2.0.0',
-    trafficSplit: { a: 0.5, b: 0.5 },
-    splitVersion: 1,
-    splitHistory: [{ version: 1, a: 0.5, b: 0.5, since: now.toISOString() }],
-    status: 'draft' as const,
-    criteria: {},
-    hashSeed: id,
-    metricDefinitions: [],
-    autoPause: false,
-    mode: 'ab' as const,
-    shadowSampleRate: null,
-    sourceTestId: null,
-    metrics: null,
-    winner: null,
-    notes: null,
-    startDate: null,
-    endDate: null,
-    createdBy: 'spec',
-    createdAt: now,
-    updatedAt: now,
-  });
+function draft(id: string): AbTest {
+  return buildAbTestRow({ id });
 }
 
 function build() {
