@@ -7,6 +7,9 @@ import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
 import { ModelRegistryConfig } from './model-registry.config.js';
 import { ModelRegistryService } from './model-registry.service.js';
+import { ModelTypeRepository, PostgresModelTypeRepository } from './model-type.repository.js';
+import { ModelVersionRepository, PostgresModelVersionRepository } from './model-version.repository.js';
+import { PostgresStageChangeRepository, StageChangeRepository } from './model-version-stage-change.repository.js';
 import { ModelVersionsController } from './model-versions.controller.js';
 import { ModelsController } from './models.controller.js';
 import { ModelRuntimeService } from './runtime/model-runtime.service.js';
@@ -35,6 +38,9 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
   controllers: [ModelsController, ModelVersionsController],
   providers: [
     ModelRegistryConfig.provider,
+    { provide: ModelTypeRepository, useClass: PostgresModelTypeRepository },
+    { provide: ModelVersionRepository, useClass: PostgresModelVersionRepository },
+    { provide: StageChangeRepository, useClass: PostgresStageChangeRepository },
     {
       provide: ARTIFACT_STORE,
       inject: [ModelRegistryConfig.token, DataSource],
