@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Logger, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
-import { PostgresArtifactStore } from './postgres-artifact-store.js';
+import { PostgresArtifactStore } from './postgres-artifact.store.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
 import { ModelRegistryConfig } from './model-registry.config.js';
