@@ -30,7 +30,7 @@ export interface paths {
         };
         /**
          * Whether the browser is signed in, and as whom
-         * @description Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app.
+         * @description Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app, and whether its sign-in page offers the identity provider (`provider`, `provider_sign_in_url`).
          */
         get: operations["Session_status"];
         put?: never;
@@ -41,6 +41,46 @@ export interface paths {
         post: operations["Session_signIn"];
         /** Sign the browser out: clear the session cookie */
         delete: operations["Session_signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a dashboard sign-in at the identity provider
+         * @description Redirects the browser to the provider’s authorization endpoint (authorization code flow, PKCE S256, a fresh `state`) and sets a 10-minute HttpOnly login cookie holding the state and code verifier, encrypted. Needs OIDC_ISSUER and OIDC_CLIENT_ID.
+         */
+        get: operations["OidcSignIn_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish a dashboard sign-in (the provider redirects here)
+         * @description Checks `state` against this browser’s login cookie, redeems the code at the provider’s token endpoint with the PKCE verifier (and the client secret, when set), verifies the access token like any bearer token (provider signature, iss, aud, exp, roles), sets the session cookie and redirects to the dashboard. Register this URL (or OIDC_REDIRECT_URI) at the provider.
+         */
+        get: operations["OidcSignIn_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -616,6 +656,16 @@ export interface components {
              *     ]
              */
             roles: ("admin" | "service" | "user")[];
+            /**
+             * @description The identity provider the dashboard signs in with (OIDC_PROVIDER_NAME); null: sign in with a token
+             * @example Example SSO
+             */
+            provider: string | null;
+            /**
+             * @description Where a browser starts the sign-in at the provider; null when OIDC_CLIENT_ID is not set
+             * @example /api/v1/auth/oidc/login
+             */
+            provider_sign_in_url: string | null;
         };
         LivenessResponse: {
             /** @example ok */
@@ -2100,6 +2150,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    OidcSignIn_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider’s authorization endpoint */
+            302: {
+                headers: {
+                    /** @description The authorization URL */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OIDC_SIGN_IN_NOT_CONFIGURED: no OIDC_CLIENT_ID */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description IDENTITY_PROVIDER_UNAVAILABLE: the provider’s discovery document has not been read yet */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    OidcSignIn_callback: {
+        parameters: {
+            query?: {
+                /** @description The provider’s issuer (RFC 9207); when present it must be OIDC_ISSUER */
+                iss?: string;
+                error_description?: string;
+                /** @description The provider’s error instead of a code (`access_denied`, …) */
+                error?: string;
+                /** @description Must be the state this browser’s sign-in sent */
+                state?: string;
+                /** @description The authorization code */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: to the dashboard (`/`), with the session cookie set and the login cookie cleared */
+            302: {
+                headers: {
+                    /** @description / */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description OIDC_SIGN_IN_EXPIRED: no sign-in in progress in this browser (no login cookie, so no code verifier); OIDC_STATE_MISMATCH; OIDC_CODE_REJECTED: the provider refused the code (used before, expired, wrong verifier) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description OIDC_SIGN_IN_REFUSED: the provider answered with an error; TOKEN_INVALID or TOKEN_EXPIRED: its token is not accepted (audience, roles, …) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description OIDC_SIGN_IN_NOT_CONFIGURED: no OIDC_CLIENT_ID */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description IDENTITY_PROVIDER_UNAVAILABLE: the provider’s token endpoint or keys cannot be reached */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
                 };
             };
         };
