@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 // Code passed to page.evaluate runs in the page.
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
@@ -77,6 +78,7 @@ describe.skipIf(!browserCheck.path)('dashboard sign-in through the identity prov
     await page.getByRole('link', { name: 'Sign in with Test SSO' }).waitFor();
     expect(await page.getByRole('link', { name: 'Sign in with Test SSO' }).getAttribute('href')).toBe('/api/v1/auth/oidc/login');
     expect(await page.getByLabel('Token').isVisible()).toBe(false);
+    if (process.env.CI !== 'true') await page.screenshot({ path: path.resolve('docs/images/dashboard-sign-in.png'), clip: { x: 340, y: 30, width: 680, height: 210 } });
     await page.getByText('Sign in with a token instead').click();
     expect(await page.getByLabel('Token').isVisible()).toBe(true);
     expect(await seriousA11yViolations(page)).toEqual([]);
