@@ -31,7 +31,7 @@ export interface SignedIn {
 
 /**
  * The dashboard's sign-in through the OpenID provider: authorization code flow with PKCE (S256),
- * as a confidential client when OIDC_CLIENT_SECRET is set. The service redirects the browser to
+ * as a confidential client when OIDC_CLIENT_SECRET is set. The service sends the browser on to
  * the provider, redeems the code itself (the code and the tokens never reach page scripts) and
  * verifies the access token with the same verifier as every API request (signature by the
  * provider's key, iss, aud, exp, roles) before it becomes the session cookie.

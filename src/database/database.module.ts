@@ -7,6 +7,7 @@ import { runMigrationsLocked } from './run-migrations.js';
 import { ChangeFeed } from './change-feed.service.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { RetentionJob } from './retention-job.js';
+import { Transactions } from './transactions.js';
 
 /** Pending migrations on a short-lived connection as the schema owner (DATABASE_MIGRATION_URL). */
 async function migrateAsOwner(url: string): Promise<Migration[]> {
@@ -25,13 +26,13 @@ function logApplied(applied: Migration[]): void {
 
 /**
  * The DataSource (migrated at start, as the schema owner when DATABASE_MIGRATION_URL is set), the
- * cross-instance change feed, advisory locks on the direct connection and the retention job (tasks
+ * transaction helper (Transactions), the cross-instance change feed, advisory locks on the direct connection and the retention job (tasks
  * registered by the modules that own the tables), for every module.
  */
 @Global()
 @Module({
-  providers: [ChangeFeed, AdvisoryLocks, RetentionJob],
-  exports: [ChangeFeed, AdvisoryLocks, RetentionJob],
+  providers: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions],
+  exports: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],

@@ -23,6 +23,14 @@ const signInEnv = (issuer: string): Record<string, string> => ({
   LOG_LEVEL: 'info',
 });
 
+/** Where a page of the sign-in routes goes on to (its link a#continue; the meta refresh says the same). */
+const onwardOf = (html: string): string => {
+  const href = /<a id="continue" href="([^"]+)">/.exec(html)?.[1];
+  expect(href, html).toBeDefined();
+  const url = href!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+  expect(html).toContain(`<meta http-equiv="refresh" content="0; url=${href}">`);
+  return url;
+};
 const setCookies = (headers: Record<string, unknown>): string[] => ([] as string[]).concat((headers['set-cookie'] as string[] | string | undefined) ?? []);
 const cookieNamed = (headers: Record<string, unknown>, name: string): string | undefined => setCookies(headers).find((line) => line.startsWith(`${name}=`));
 
@@ -57,10 +65,11 @@ describe('dashboard sign-in through the identity provider (authorization code + 
 
   /** GET /auth/oidc/login: where it sends the browser, and the login cookie it sets. */
   const startSignIn = async () => {
-    const res = await t.http().get('/api/v1/auth/oidc/login').expect(302);
+    const res = await t.http().get('/api/v1/auth/oidc/login').expect(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     const cookie = cookieNamed(res.headers, LOGIN_COOKIE);
     expect(cookie).toBeDefined();
-    return { authorize: new URL(res.headers.location as string), setCookie: cookie!, cookie: cookie!.split(';')[0]! };
+    return { authorize: new URL(onwardOf(res.text)), setCookie: cookie!, cookie: cookie!.split(';')[0]! };
   };
   /** The provider's answer to the sign-in: the callback URL with code and state. */
   const atProvider = (authorize: URL) => followProviderRedirects(authorize.href, idp.issuer, REDIRECT_URI);
@@ -75,7 +84,7 @@ describe('dashboard sign-in through the identity provider (authorization code + 
     expect(res.body).toEqual({ signed_in: false, sub: null, roles: [], provider: 'Test SSO', provider_sign_in_url: '/api/v1/auth/oidc/login' });
   });
 
-  it('signs in: redirect with state and an S256 challenge, code redeemed, token verified, session cookie set, back to the dashboard', async () => {
+  it('signs in: on to the provider with state and an S256 challenge, code redeemed, token verified, session cookie set, on to the dashboard', async () => {
     const { authorize, setCookie, cookie } = await startSignIn();
     expect(`${authorize.origin}${authorize.pathname}`).toBe(`${idp.issuer}/auth`); // from discovery
     const params = Object.fromEntries(authorize.searchParams);
@@ -96,8 +105,10 @@ describe('dashboard sign-in through the identity provider (authorization code + 
 
     const answer = await atProvider(authorize);
     expect(answer.searchParams.get('state')).toBe(params.state);
-    const done = await callback(answer, cookie).expect(302);
-    expect(done.headers.location).toBe('/');
+    const done = await callback(answer, cookie, 'text/html').expect(200);
+    expect(onwardOf(done.text)).toBe('/');
+    expect(done.text).toContain('<h1>Signed in as root</h1>');
+    expect(done.headers['content-security-policy']).toContain("script-src 'self'");
     const session = cookieNamed(done.headers, SESSION_COOKIE)!;
     expect(session).toMatch(new RegExp(`^${SESSION_COOKIE}=[\\w-]+\\.[\\w-]+\\.[\\w-]+; Path=/; Max-Age=(29\\d|300); HttpOnly; SameSite=Strict$`));
     expect(cookieNamed(done.headers, LOGIN_COOKIE)).toBe(`${LOGIN_COOKIE}=; Path=/api/v1/auth/oidc; Max-Age=0; HttpOnly; SameSite=Lax`);
@@ -126,7 +137,7 @@ describe('dashboard sign-in through the identity provider (authorization code + 
     expect((await callback(withoutState, cookie).expect(400)).body.code).toBe('OIDC_STATE_MISMATCH');
     expect(logged('OIDC_STATE_MISMATCH')).toHaveLength(3);
     // The real answer still signs in.
-    const done = await callback(answer, cookie).expect(302);
+    const done = await callback(answer, cookie).expect(200);
     expect(cookieNamed(done.headers, SESSION_COOKIE)).toBeDefined();
   });
 
@@ -142,13 +153,13 @@ describe('dashboard sign-in through the identity provider (authorization code + 
     }
     expect(logged('OIDC_SIGN_IN_EXPIRED')).toHaveLength(3);
     // The code was never sent to the provider: the real cookie still redeems it.
-    expect(cookieNamed((await callback(answer, cookie).expect(302)).headers, SESSION_COOKIE)).toBeDefined();
+    expect(cookieNamed((await callback(answer, cookie).expect(200)).headers, SESSION_COOKIE)).toBeDefined();
   });
 
   it('replayed code: refused by the provider (400 OIDC_CODE_REJECTED) even with the original login cookie; without it 400 OIDC_SIGN_IN_EXPIRED', async () => {
     const { authorize, cookie } = await startSignIn();
     const answer = await atProvider(authorize);
-    const first = await callback(answer, cookie).expect(302);
+    const first = await callback(answer, cookie).expect(200);
     expect(cookieNamed(first.headers, SESSION_COOKIE)).toBeDefined();
 
     // The browser after a sign-in: its login cookie is gone.
