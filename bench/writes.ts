@@ -16,7 +16,7 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrationsLocked } from '../src/database/run-migrations.js';
-import { AssignmentWriter } from '../src/modules/ab-tests/assignment-writer.js';
+import { AssignmentWriter } from '../src/modules/ab-tests/assignment/assignment-writer.js';
 import { AggregateStore } from '../src/modules/metrics/aggregate-store.js';
 import { MetricsIngestionService } from '../src/modules/metrics/metrics-ingestion.service.js';
 import { MetricsService } from '../src/modules/metrics/metrics.service.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
-import type { AssignmentService } from '../ab-tests/assignment.service.js';
+import type { AssignmentService } from '../ab-tests/assignment/assignment.service.js';
 import type { MetricsService } from '../metrics/metrics.service.js';
 import type { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { ModelUnavailableError } from '../model-registry/model-registry.errors.js';

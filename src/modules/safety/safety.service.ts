@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AssignmentService } from '../ab-tests/assignment.service.js';
+import { AssignmentService } from '../ab-tests/assignment/assignment.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { AbTestedClassifier, type Classification } from '../predictions/ab-tested-classifier.js';
