@@ -44,6 +44,8 @@ function logApplied(applied: Migration[]): void {
         // Nest's default is 9 retries 3 s apart; a database that is not there at start should say so quickly.
         return {
           ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, poolMode: config.databasePoolMode }),
+          // Each module registers its entities (TypeOrmModule.forFeature); database/ knows none of them.
+          autoLoadEntities: true,
           retryAttempts: 2,
           retryDelay: 1000,
           // Read by the factory below (not a TypeORM option).

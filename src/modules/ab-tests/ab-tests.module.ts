@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -13,6 +14,9 @@ import { AbTestsService } from './ab-tests.service.js';
 import { AssignmentController } from './assignment.controller.js';
 import { AssignmentWriter } from './assignment-writer.js';
 import { AssignmentService } from './assignment.service.js';
+import { AbTest } from './entities/ab-test.entity.js';
+import { AbTestAssignment } from './entities/ab-test-assignment.entity.js';
+import { AbTestEvent } from './entities/ab-test-event.entity.js';
 import { GuardrailService } from './guardrail.service.js';
 import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER } from './metrics-ports.js';
 import { ResultsFreezer } from './results-freezer.js';
@@ -32,7 +36,7 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
  * metrics-ports.ts are bound here to the metrics module's services.
  */
 @Module({
-  imports: [ModelRegistryModule, MetricsModule],
+  imports: [TypeOrmModule.forFeature([AbTest, AbTestAssignment, AbTestEvent]), ModelRegistryModule, MetricsModule],
   controllers: [AssignmentController, AbTestsController, AbTestMetricsController, ShadowTestsController],
   providers: [
     ActiveTestsCache,

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
@@ -7,6 +8,9 @@ import { PostgresArtifactStore } from './postgres-artifact-store.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
 import { ModelRegistryService } from './model-registry.service.js';
+import { ModelEntity } from './model.entity.js';
+import { ModelVersionEntity } from './model-version.entity.js';
+import { ModelVersionStageChangeEntity } from './model-version-stage-change.entity.js';
 import { ModelVersionsController } from './model-versions.controller.js';
 import { ModelsController } from './models.controller.js';
 import { ModelRuntimeService } from './runtime/model-runtime.service.js';
@@ -32,6 +36,7 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
  * (versions and stages) and the runtime (`loadModel`); tables and the store stay private.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([ModelEntity, ModelVersionEntity, ModelVersionStageChangeEntity])],
   controllers: [ModelsController, ModelVersionsController],
   providers: [
     {
