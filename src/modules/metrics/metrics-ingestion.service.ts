@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { isRetryableTransactionFailure, sqlStateOf, SQLSTATE } from '../../common/errors/postgres-errors.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
-import { CUSTOM_PREFIX, DeltaBuffer, isUuid, minuteOf, TestDeltas, ValueDeltas } from './metric-deltas.js';
+import { isUuid } from '../../common/validation/uuid.js';
+import { CUSTOM_PREFIX, DeltaBuffer, minuteOf, TestDeltas, ValueDeltas } from './metric-deltas.js';
 import { validateMetricEvents, type MetricEvent } from './metric-events.js';
 import { MetricsError } from './metrics.errors.js';
 
@@ -44,8 +46,6 @@ class CommitOutcomeUnknown extends Error {
   }
 }
 
-/* A serialization failure or deadlock before COMMIT rolled everything back: safe to retry. */
-const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 3;
 /** Most batches written in one transaction. */
 const MAX_GROUP = 64;
@@ -121,10 +121,10 @@ export class MetricsIngestionService {
         return;
       } catch (error) {
         const cause = error instanceof CommitOutcomeUnknown ? error.cause : error;
-        const code = sqlState(cause);
-        if (!(error instanceof CommitOutcomeUnknown) && code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
-        // 23503: the test row is gone (no guard, or it was deleted concurrently).
-        batch.reject(code === '23503' ? MetricsError.testNotFound(batch.testId) : cause);
+        // A serialization failure or deadlock before COMMIT rolled everything back: safe to retry.
+        if (!(error instanceof CommitOutcomeUnknown) && isRetryableTransactionFailure(cause) && attempt < MAX_ATTEMPTS) continue;
+        // A foreign-key violation: the test row is gone (no guard, or it was deleted concurrently).
+        batch.reject(sqlStateOf(cause) === SQLSTATE.FOREIGN_KEY_VIOLATION ? MetricsError.testNotFound(batch.testId) : cause);
         return;
       }
     }
@@ -239,10 +239,4 @@ export function aggregateEvents(
   const rows = new AggregateRowSet();
   for (const buffer of buffers.values()) rows.addBuffer(buffer);
   return { rows, requests, custom, comparisons };
-}
-
-function sqlState(error: unknown): string | undefined {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.driverError?.code;
-  return typeof code === 'string' ? code : undefined;
 }

@@ -6,6 +6,7 @@ import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
 import { MINUTE_MS, minuteOf, type Variant } from './metric-deltas.js';
 import { MetricsRecorder, type DropCounts, type RequestOutcome } from './metrics-recorder.js';
+import { describeError } from '../../common/logging/describe-error.js';
 
 export type { RequestOutcome } from './metrics-recorder.js';
 
@@ -106,7 +107,7 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       } catch (error) {
         if (attempt >= SHUTDOWN_ATTEMPTS) {
           const rows = (this.pending?.rows.length ?? 0) + this.recorder.keys;
-          this.logger.error(`metrics not flushed at shutdown, about ${rows} aggregate rows are lost: ${describe(error)}`);
+          this.logger.error(`metrics not flushed at shutdown, about ${rows} aggregate rows are lost: ${describeError(error)}`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
@@ -138,7 +139,7 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       }
       if (now - this.lastPruneAt > PRUNE_EVERY_MS) {
         this.lastPruneAt = now;
-        this.store.pruneFlushIds().catch((error: unknown) => this.logger.warn(`pruning metric_flushes failed: ${describe(error)}`));
+        this.store.pruneFlushIds().catch((error: unknown) => this.logger.warn(`pruning metric_flushes failed: ${describeError(error)}`));
       }
     }
     this.schedule();
@@ -181,12 +182,12 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       flush.failures++;
       this.failureStreak++;
       if (!isDatabaseUnavailable(error) && flush.failures >= MAX_FAILURES_UNLESS_UNAVAILABLE) {
-        this.logger.error(`metrics flush ${flush.id} failed ${flush.failures} times; dropping its ${flush.rows.length} rows: ${describe(error)}`);
+        this.logger.error(`metrics flush ${flush.id} failed ${flush.failures} times; dropping its ${flush.rows.length} rows: ${describeError(error)}`);
         this.pending = null;
         this.recorder.reserveKeys(0);
       } else if (this.failureStreak === 1 || this.failureStreak % 30 === 0) {
         this.logger.warn(
-          `metrics flush failed (attempt ${this.failureStreak}); keeping ${flush.rows.length} rows and ${this.recorder.keys} buffered keys for retry: ${describe(error)}`,
+          `metrics flush failed (attempt ${this.failureStreak}); keeping ${flush.rows.length} rows and ${this.recorder.keys} buffered keys for retry: ${describeError(error)}`,
         );
       }
       throw error;
@@ -206,8 +207,4 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       );
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
