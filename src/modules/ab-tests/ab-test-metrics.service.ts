@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { managerOf, type Tx } from '../../database/transactions.js';
 import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../metrics/metric-events.js';
 import { MetricsIngestionService, type IngestResult } from '../metrics/metrics-ingestion.service.js';
+import { RecordingTestsPort, type RecordingTests } from '../metrics/recording-tests.js';
 import { AbTestError } from './ab-tests.errors.js';
 import type { AbTestStatus } from './lifecycle.js';
 import { ShadowDeltas } from './shadow/shadow-deltas.js';
@@ -30,12 +32,34 @@ export class AbTestMetricsService {
     const events = parseMetricBatch(body);
     const comparisons = events.filter(isComparisonEvent);
     const deltas = comparisons.length > 0 ? toShadowDeltas(comparisons) : null;
-    return this.ingestion.ingest(testId, events, async (manager) => {
+    return this.ingestion.ingest(testId, events, async (tx) => {
+      const manager = managerOf(tx);
       const test = await lockRecording(manager, testId);
       if (deltas === null) return;
       if (test.mode !== 'shadow') throw AbTestError.comparisonsNeedShadowTest(testId);
       await this.shadow.add(manager, testId, deltas, { a: test.variant_a, b: test.variant_b });
     });
+  }
+}
+
+/**
+ * Tells the metrics module which tests take in-process recordings (RecordingTestsPort): those in a
+ * RECORDING status, held FOR SHARE until the flush commits so none completes halfway through it.
+ */
+@Injectable()
+export class AbTestsRecording implements RecordingTests, OnModuleInit {
+  constructor(private readonly port: RecordingTestsPort) {}
+
+  onModuleInit(): void {
+    this.port.provide(this);
+  }
+
+  async lockRecording(tx: Tx, testIds: readonly string[]): Promise<string[]> {
+    const rows = (await managerOf(tx).query(`SELECT id::text AS id FROM ab_tests WHERE id = ANY($1::uuid[]) AND status::text = ANY($2::text[]) ORDER BY id FOR SHARE`, [
+      testIds,
+      [...RECORDING],
+    ])) as Array<{ id: string }>;
+    return rows.map((row) => row.id);
   }
 }
 

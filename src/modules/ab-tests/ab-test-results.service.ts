@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
+import { asTx } from '../../database/transactions.js';
 import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../metrics/metrics-query.service.js';
 import { computeResults, declaredCriteria } from '../metrics/stats/index.js';
 import { AbTestsService } from './ab-tests.service.js';
@@ -60,7 +61,7 @@ export class AbTestResultsService {
 
   private async read(test: AbTest, manager?: EntityManager): Promise<{ results: AbTestResults; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
     const now = new Date();
-    const query = manager ? this.query.within(manager) : this.query;
+    const query = manager ? this.query.within(asTx(manager)) : this.query;
     const reads = [
       () => this.countAssignments(test.id, manager ?? this.dataSource),
       () => query.snapshotWithExceedances(test.id, declaredCriteria(test.criteria).max_latency_ms),

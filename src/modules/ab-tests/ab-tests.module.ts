@@ -7,7 +7,7 @@ import { ModelRegistryModule } from '../model-registry/model-registry.module.js'
 import { ActiveTestsCache } from './active-tests.cache.js';
 import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
 import { AbTestMetricsController } from './ab-test-metrics.controller.js';
-import { AbTestMetricsService } from './ab-test-metrics.service.js';
+import { AbTestMetricsService, AbTestsRecording } from './ab-test-metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
 import { AbTestsController } from './ab-tests.controller.js';
 import { AbTestsService } from './ab-tests.service.js';
@@ -45,6 +45,7 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
     AbTestsService,
     AbTestLifecycleService,
     AbTestMetricsService,
+    AbTestsRecording,
     AbTestResultsService,
     ResultsFreezer,
     GuardrailService,

@@ -1,12 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isRetryableTransactionFailure, sqlStateOf, SQLSTATE } from '../../common/errors/postgres-errors.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
 import { isUuid } from '../../common/validation/uuid.js';
+import { Transactions, type Tx } from '../../database/transactions.js';
 import { CUSTOM_PREFIX, DeltaBuffer, minuteOf, TestDeltas, ValueDeltas } from './metric-deltas.js';
-import { validateMetricEvents, type MetricEvent } from './metric-events.js';
+import type { MetricBatch, MetricEvent } from './metric-events.js';
 import { MetricsError } from './metrics.errors.js';
 
 export interface IngestResult {
@@ -27,7 +27,7 @@ export interface IngestResult {
  * refuses only this batch; any other error makes every batch of the group retry on its own.
  * It may also write (e.g. a shadow test's comparisons), which then commits or rolls back with the batch.
  */
-export type IngestGuard = (manager: EntityManager) => Promise<void>;
+export type IngestGuard = (tx: Tx) => Promise<void>;
 
 interface QueuedBatch {
   testId: string;
@@ -51,8 +51,8 @@ const MAX_ATTEMPTS = 3;
 const MAX_GROUP = 64;
 
 /**
- * Metric batches from outside the process (`POST /ab-tests/{id}/metrics`). A batch is validated
- * whole, aggregated in memory per (variant, metric, minute) and added to the aggregates in one
+ * Metric batches from outside the process (`POST /ab-tests/{id}/metrics`). A batch, validated
+ * once by parseMetricBatch on the route, is aggregated in memory per (variant, metric, minute) and added to the aggregates in one
  * transaction: when `ingest` resolves the batch is durable, when it throws nothing of it is stored.
  *
  * Group commit: concurrent batches share rows (same test, same minute), and each transaction holds
@@ -67,14 +67,14 @@ export class MetricsIngestionService {
   private writing = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(Transactions) private readonly transactions: Pick<Transactions, 'run'>,
     private readonly store: AggregateStore,
   ) {}
 
-  async ingest(testId: string, events: MetricEvent[], guard?: IngestGuard): Promise<IngestResult> {
+  /** Stores a batch parseMetricBatch accepted; resolves once it is durable. */
+  async ingest(testId: string, events: MetricBatch, guard?: IngestGuard): Promise<IngestResult> {
     if (!isUuid(testId)) throw MetricsError.testNotFound(testId);
     const now = Date.now();
-    validateMetricEvents(events, now);
     const { rows, requests, custom, comparisons } = aggregateEvents(testId, events, now);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ testId: testId.toLowerCase(), rows: rows.list(), guard, resolve, reject });
@@ -136,16 +136,15 @@ export class MetricsIngestionService {
    * COMMIT failed, anything else when the transaction rolled back.
    */
   private async transaction(batches: QueuedBatch[]): Promise<QueuedBatch[]> {
-    const runner = this.dataSource.createQueryRunner();
+    const written: QueuedBatch[] = [];
+    let rows: AggregateRow[] = [];
+    // Set once the work is done: a failure after that is the COMMIT's.
+    let committing = false;
     try {
-      await runner.connect();
-      await runner.startTransaction();
-      const written: QueuedBatch[] = [];
-      let rows: AggregateRow[] = [];
-      try {
+      await this.transactions.run(async (tx) => {
         for (const batch of batches) {
           try {
-            if (batch.guard) await batch.guard(runner.manager);
+            if (batch.guard) await batch.guard(tx);
             written.push(batch);
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
@@ -154,21 +153,14 @@ export class MetricsIngestionService {
           }
         }
         rows = written.length === 1 ? written[0]!.rows : merged(written);
-        await this.store.upsert(runner.manager, rows);
-      } catch (error) {
-        await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-      try {
-        await runner.commitTransaction();
-      } catch (error) {
-        throw new CommitOutcomeUnknown(error);
-      }
-      if (written.length > 0) this.store.notify([...new Set(written.map((batch) => batch.testId))], rows);
-      return written;
-    } finally {
-      await runner.release();
+        await this.store.upsert(tx, rows);
+        committing = true;
+      });
+    } catch (error) {
+      throw committing ? new CommitOutcomeUnknown(error) : error;
     }
+    if (written.length > 0) this.store.notify([...new Set(written.map((batch) => batch.testId))], rows);
+    return written;
   }
 }
 

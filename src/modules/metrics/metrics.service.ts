@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
+import { FlushWriter } from './flush-writer.js';
 import { MINUTE_MS, minuteOf, type Variant } from './metric-deltas.js';
+import { MetricsConfig } from './metrics.config.js';
 import { MetricsRecorder, type DropCounts, type RequestOutcome } from './metrics-recorder.js';
 import { describeError } from '../../common/logging/describe-error.js';
 
@@ -52,8 +53,9 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
   private nextFlushAt: number;
 
   constructor(
+    private readonly flushes: FlushWriter,
     private readonly store: AggregateStore,
-    config: AppConfig,
+    @Inject(MetricsConfig.token) config: MetricsConfig,
   ) {
     this.recorder = new MetricsRecorder(config.metricsBufferMaxKeys);
     this.flushMs = config.metricsFlushMs;
@@ -169,7 +171,7 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
 
   private async write(flush: PendingFlush): Promise<void> {
     try {
-      const outcome = await this.store.applyFlush(flush.id, flush.rows);
+      const outcome = await this.flushes.apply(flush.id, flush.rows);
       if (outcome.droppedTestIds.length > 0) {
         this.logger.warn(`dropped in-process metrics of ${outcome.droppedTestIds.length} test(s) that are not active or paused: ${outcome.droppedTestIds.join(', ')}`);
       }
