@@ -1,22 +1,12 @@
 import type { Tx } from '../../database/transactions.js';
-import type { AggregateRow, Grain } from './aggregate-rows.js';
+import type { AggregateRow } from './aggregate-rows.js';
 import { AggregateStore, FLUSH_ID_RETENTION_DAYS, type LookRow, type MomentsRow, type SeriesRow, type TotalsRows } from './aggregate-store.js';
 import { LogBucketSketch } from './log-bucket-sketch.js';
-import { LATENCY_METRIC, type Variant } from './metric-deltas.js';
+import { LATENCY_METRIC } from './metric-deltas.js';
 import type { Segment } from './time-ranges.js';
 
-interface StoredRow {
-  grain: Grain;
-  testId: string;
-  variant: Variant;
-  metric: string;
-  bucketStart: number;
-  count: number;
-  errors: number;
-  sum: number;
-  sumSquares: number;
-  sketch: LogBucketSketch | null;
-}
+/** A stored row: what AggregateRow adds up to (min and max are not read back). */
+type StoredRow = Omit<AggregateRow, 'min' | 'max'>;
 
 /**
  * AggregateStore in memory, for unit specs of the metrics services: the same adding upsert, flush
