@@ -9,10 +9,12 @@
  *    on the compiled app, `dist/`, core 0; autocannon on core 1) when that route exists. Also the
  *    CPU cost of validating a batch through the DTOs (class-validator) vs parseMetricBatch.
  * 3. Reads for a test holding 10,000,000 recorded events (7 days × 1,440 minutes × 2 variants,
- *    requests + latency + one custom metric, inserted as aggregates): snapshot p99 (target < 50 ms),
- *    looks, and snapshot + looks + computeResults; GET /ab-tests/{id}/results over HTTP when it exists.
+ *    requests + latency + one custom metric, inserted as aggregates) and 10,000,000 stored
+ *    assignments: snapshot p99 (target < 50 ms), looks, snapshot + looks + computeResults, the
+ *    assignment counts from their counters next to the count(*) they replace; GET /ab-tests/{id}/results
+ *    and GET /ab-tests/{id} over HTTP (target p99 < 50 ms).
  *
- * Options: --duration <s> (5) --connections <n> (8) --events <n> (10000000) --no-build --no-http
+ * Options: --duration <s> (5) --connections <n> (8) --events <n> (10000000) --assignments <n> (10000000) --no-build --no-http
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -52,6 +54,7 @@ const { values: options } = parseArgs({
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '8' },
     events: { type: 'string', default: '10000000' },
+    assignments: { type: 'string', default: '10000000' },
     'no-build': { type: 'boolean', default: false },
     'no-http': { type: 'boolean', default: false },
   },
@@ -59,6 +62,7 @@ const { values: options } = parseArgs({
 const durationS = Number(options.duration);
 const connections = Number(options.connections);
 const bigTestEvents = Number(options.events);
+const bigTestAssignments = Number(options.assignments);
 const BATCH = 1000;
 
 const ms = (n: number): string => `${n.toFixed(2)} ms`;
@@ -254,6 +258,26 @@ async function main(): Promise<void> {
       const snapshot = await query.snapshot(bigTest);
       if (snapshot.a.requests + snapshot.b.requests !== bigTestEvents) throw new Error(`the big test holds ${snapshot.a.requests + snapshot.b.requests} requests`);
 
+      log(`3/3 storing ${fmt(bigTestAssignments)} assignments for the same test (100,000 per statement; the counters' trigger runs once per statement)`);
+      const assignStarted = performance.now();
+      // Statements stay well under the pool's 30 s query timeout, even on a busy machine.
+      for (let from = 0; from < bigTestAssignments; from += 100_000) {
+        await db.query(
+          `INSERT INTO ab_test_assignments (ab_test_id, user_id, variant, split_version)
+             SELECT $1, 'user-' || i, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END::ab_test_variant, 1 FROM generate_series($2::int, $3::int) AS i`,
+          [bigTest, from + 1, Math.min(bigTestAssignments, from + 100_000)],
+        );
+      }
+      const assignS = (performance.now() - assignStarted) / 1000;
+      await db.query('VACUUM ANALYZE ab_test_assignments');
+      await db.query('VACUUM ANALYZE ab_test_assignment_counts');
+      const countersTime = await timeIt(300, () =>
+        db!.query(`SELECT split_version, variant, sum(count)::float8 AS count FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY 1, 2`, [bigTest]),
+      );
+      const countStarTime = await timeIt(3, () =>
+        db!.query(`SELECT split_version, variant, count(*)::float8 AS count FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY 1, 2`, [bigTest]),
+      );
+
       const snapshotTime = await timeIt(300, () => query.snapshot(bigTest));
       const rangeFrom = new Date(Date.now() - 3.5 * 86_400_000 - 17 * 60_000);
       const rangeTime = await timeIt(300, () => query.snapshot(bigTest, { from: rangeFrom }));
@@ -285,7 +309,13 @@ async function main(): Promise<void> {
       });
 
       // ——— HTTP ———
-      let http: { ingest: LoadResult | null; ingestStored: number; results: LoadResult | null; note: string[] } = { ingest: null, ingestStored: 0, results: null, note: [] };
+      let http: { ingest: LoadResult | null; ingestStored: number; results: LoadResult | null; detail: LoadResult | null; note: string[] } = {
+        ingest: null,
+        ingestStored: 0,
+        results: null,
+        detail: null,
+        note: [],
+      };
       if (!options['no-http']) {
         log('HTTP: starting the compiled app on core 0');
         const started = await startApp({
@@ -317,6 +347,9 @@ async function main(): Promise<void> {
         if (resultsProbe.ok) {
           runLoad(tmp, 'results-warmup', { url: resultsUrl, method: 'GET', token: service, durationS: 2, connections: 1 });
           http.results = runLoad(tmp, 'results', { url: resultsUrl, method: 'GET', token: service, durationS, connections: 1 });
+          const detailUrl = `${started.url}/api/v1/ab-tests/${bigTest}`;
+          runLoad(tmp, 'detail-warmup', { url: detailUrl, method: 'GET', token: service, durationS: 2, connections: 1 });
+          http.detail = runLoad(tmp, 'detail', { url: detailUrl, method: 'GET', token: service, durationS, connections: 1 });
         } else {
           http.note.push(`GET /api/v1/ab-tests/{id}/results answered ${resultsProbe.status} (phase 2): not measured over HTTP`);
         }
@@ -344,7 +377,9 @@ async function main(): Promise<void> {
       console.log(`In-process durability check: ${fmt(requestEvents)} request outcomes acknowledged, ${fmt(after - before)} stored.`);
       if (http.ingest) console.log(`HTTP durability check: ${fmt((http.ingest.total - http.ingest.non_2xx) * BATCH * requestShare)} request outcomes acknowledged 2xx, ${fmt(http.ingestStored)} stored; non-2xx ${http.ingest.non_2xx + http.ingest.errors}.`);
 
-      console.log(`\n### Reads, a test holding ${fmt(bigTestEvents)} events (${fmt(minuteRows)} minute rows; inserted in ${insertS.toFixed(1)} s)`);
+      console.log(
+        `\n### Reads, a test holding ${fmt(bigTestEvents)} events (${fmt(minuteRows)} minute rows; inserted in ${insertS.toFixed(1)} s) and ${fmt(bigTestAssignments)} assignments (stored in ${assignS.toFixed(1)} s)`,
+      );
       console.log('| read | p50 | p99 | max |\n|---|---|---|---|');
       const line = (name: string, t: { p50: number; p99: number; max: number }) => console.log(`| ${name} | ${ms(t.p50)} | ${ms(t.p99)} | ${ms(t.max)} |`);
       line('snapshot (all data)', snapshotTime);
@@ -352,7 +387,10 @@ async function main(): Promise<void> {
       line('looks, hourly (168)', looksHourTime);
       line('snapshot + daily looks + computeResults', resultsTime);
       line('same snapshot summed over minute rows only (no rollups)', minutesOnlyTime);
+      line('assignment counts from ab_test_assignment_counts (what the reads use)', countersTime);
+      line('assignment counts by count(*) over the rows (what they used before; 3 runs)', countStarTime);
       if (http.results) console.log(`| GET /api/v1/ab-tests/{id}/results over HTTP (1 connection) | ${http.results.p50_ms} ms | ${http.results.p99_ms} ms | — |`);
+      if (http.detail) console.log(`| GET /api/v1/ab-tests/{id} over HTTP (1 connection) | ${http.detail.p50_ms} ms | ${http.detail.p99_ms} ms | — |`);
 
       const inProcessEventsPerS = inProcess.perSecond * BATCH;
       const httpEventsPerS = http.ingest ? http.ingest.rps * BATCH : null;
@@ -362,7 +400,8 @@ async function main(): Promise<void> {
       console.log(`| ingestion ≥ 200,000 events/s (in-process) | ${fmt(inProcessEventsPerS)} | ${inProcessEventsPerS >= 2e5 ? 'yes' : 'NO'} |`);
       console.log(`| ingestion ≥ 200,000 events/s (HTTP) | ${httpEventsPerS === null ? 'not measured' : fmt(httpEventsPerS)} | ${httpEventsPerS === null ? '—' : httpEventsPerS >= 2e5 ? 'yes' : 'NO'} |`);
       console.log(`| results p99 < 50 ms, 10M events (in-process: snapshot + looks + statistics) | ${ms(resultsTime.p99)} | ${resultsTime.p99 < 50 ? 'yes' : 'NO'} |`);
-      if (http.results) console.log(`| results p99 < 50 ms, 10M events (HTTP) | ${http.results.p99_ms} ms | ${http.results.p99_ms < 50 ? 'yes' : 'NO'} |`);
+      if (http.results) console.log(`| results p99 < 50 ms, 10M events and 10M assignments (HTTP) | ${http.results.p99_ms} ms | ${http.results.p99_ms < 50 ? 'yes' : 'NO'} |`);
+      if (http.detail) console.log(`| GET /ab-tests/{id} p99 < 50 ms, 10M assignments (HTTP) | ${http.detail.p99_ms} ms | ${http.detail.p99_ms < 50 ? 'yes' : 'NO'} |`);
       for (const note of http.note) console.log(`\nNote: ${note}`);
     } finally {
       await server?.stop();

@@ -95,7 +95,7 @@ async function main(): Promise<void> {
 
     log(`1/3 ${fmt(users)} brand-new users, ${concurrency} in flight`);
     let statements = 0;
-    const assignments = await measure(databaseUrl, ['ab_test_assignments'], async (db) => {
+    const assignments = await measure(databaseUrl, ['ab_test_assignments', 'ab_test_assignment_counts'], async (db) => {
       const writer = new AssignmentWriter(db);
       let next = 0;
       await Promise.all(

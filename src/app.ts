@@ -11,10 +11,13 @@ import { writeClientError } from './common/errors/client-error.js';
 import { JsonLogger } from './common/logging/json-logger.js';
 import { installRequestHooks, requestIdGenerator } from './common/http/request-hooks.js';
 import { dashboardSecurityHeaders, securityHeaders } from './common/http/security-headers.js';
+import { trackAllowedMethods } from './common/http/allowed-methods.js';
+import { registerBodyParsers } from './common/http/body-parsers.js';
 import { installCsrfCheck } from './auth/session-cookie.js';
 import { defaultDashboardDir, registerDashboard } from './dashboard/dashboard.js';
 import { registerWriteRateLimit } from './common/http/write-rate-limit.js';
 import { validationPipe } from './common/validation/api-validation-pipe.js';
+import { finalizeOpenApiDocument } from './openapi/finalize-document.js';
 import { Authenticator } from './auth/authenticator.js';
 import { installAuthentication } from './auth/authentication.hooks.js';
 
@@ -64,6 +67,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     preview: options.preview ?? false,
   });
   const fastify = app.getHttpAdapter().getInstance();
+  trackAllowedMethods(fastify);
+  registerBodyParsers(app, config.bodyLimitBytes);
   const onRoute = options.onRoute;
   if (onRoute) fastify.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
 
@@ -91,7 +96,15 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // Off by default in production (SWAGGER_ENABLED): the document maps every route for anyone.
   if (config.swaggerEnabled) {
     const document = buildOpenApiDocument(app);
-    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+    SwaggerModule.setup('docs', app, document, {
+      jsonDocumentUrl: 'docs-json',
+      swaggerOptions: { persistAuthorization: true },
+      // The served document names the server it was read from, so "Try it out" calls this instance.
+      patchDocumentOnRequest: <TRequest>(request: TRequest, _reply: unknown, served: OpenAPIObject) => {
+        const { protocol, host } = request as FastifyRequest;
+        return { ...served, servers: [{ url: `${protocol}://${host}`, description: 'this server' }] };
+      },
+    });
   }
 
   if (!options.preview) await app.init();
@@ -103,11 +116,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('model-ab')
     .setDescription(
       'Versioning and A/B testing of machine-learning models on live traffic. ' +
-        'Authenticate with a bearer JWT (`npm run token -- --sub alice --role admin`); roles are admin, service and user. ' +
-        'Every error answers `{status_code, error, message, code}`.',
+        'Authenticate with a bearer JWT: `npm start` prints an admin token, and `npm run token -- --sub alice --role admin` mints one; ' +
+        'roles are admin, service and user. Every error answers `{status_code, error, message, code, details?}` with a stable `code`.',
     )
     .setVersion('0.1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'Paste a token without the word Bearer. `npm start` prints an admin token (valid 30 days) when it starts; ' +
+        'mint others in the repository with `npm run -s token -- --sub alice --role admin` (roles: admin, service, user; `--ttl 30d`).',
+    })
     .build();
-  return SwaggerModule.createDocument(app, builder, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  const document = SwaggerModule.createDocument(app, builder, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
+  return finalizeOpenApiDocument(document);
 }

@@ -7,6 +7,7 @@ import { startDatabase } from './database/start-database.js';
 import { resolveJwtSecret } from './auth/jwt-secret.js';
 import { secretKey, signToken } from './auth/token-signer.js';
 import { writeAdminTokenFile } from './auth/admin-token-file.js';
+import { startBanner } from './start-banner.js';
 
 const SHUTDOWN_DEADLINE_MS = 30_000;
 
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     const url = `http://${shownHost}:${port}`;
     // The token file is logged before the URL: whoever waits for the URL line has both.
     let tokenFile: string | null = null;
-    let token = '';
+    let token: string | null = null;
     if (resolved.nodeEnv !== 'production') {
       // Never into the log stream (anyone who reads logs would be admin): a 0600 file, and the terminal.
       token = signToken(secretKey(secret.secret), { sub: 'admin', roles: ['admin'], ttl: '30d', issuer: resolved.jwtIssuer, audience: resolved.jwtAudience });
@@ -82,9 +83,12 @@ async function main(): Promise<void> {
       log.log({ msg: `admin sign-in token (sub "admin", valid 30 days) written to ${tokenFile}`, admin_token_file: tokenFile });
     }
     log.log({ msg: `model-ab listening on ${url}${resolved.swaggerEnabled ? ` (Swagger UI: ${url}/docs)` : ''}`, url });
-    if (tokenFile && process.stderr.isTTY) {
-      process.stderr.write(`\n  model-ab is running at ${url}\n  Swagger UI:  ${url}/docs\n  Admin token: ${token}\n\n`);
-    }
+    // The human block ends the start, on stderr; the token itself only on a terminal (a captured
+    // stderr is a log too), else where to read it.
+    const dashboard = app.getHttpAdapter().getInstance().hasRoute({ method: 'GET', url: '/login' });
+    process.stderr.write(
+      startBanner({ url, adminToken: token, tokenFile, showToken: process.stderr.isTTY === true, dashboard, swagger: resolved.swaggerEnabled }),
+    );
   } catch (error) {
     log.error(`start failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     await stopDatabase().catch(() => undefined);

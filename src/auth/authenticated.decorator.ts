@@ -17,7 +17,7 @@ export function Authenticated(...roles: Role[]): MethodDecorator {
     RouteConfig({ [AUTHENTICATED_ROUTE]: true }),
     UseGuards(JwtAuthGuard),
     ApiBearerAuth(),
-    ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or forged token', type: ErrorBody }),
-    ...(roles.length > 0 ? [ApiForbiddenResponse({ description: `Requires role: ${roles.join(' or ')}`, type: ErrorBody })] : []),
+    ApiUnauthorizedResponse({ description: 'AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED', type: ErrorBody }),
+    ...(roles.length > 0 ? [ApiForbiddenResponse({ description: `FORBIDDEN_ROLE: requires role ${roles.join(' or ')}`, type: ErrorBody })] : []),
   );
 }

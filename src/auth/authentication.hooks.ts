@@ -26,6 +26,12 @@ export function installAuthentication(fastify: FastifyInstance, authenticator: A
   fastify.addHook('onRequest', (request, _reply, done) => {
     const config = request.routeOptions.config as unknown as Record<string, unknown> | undefined;
     if (config?.[AUTHENTICATED_ROUTE] !== true) return done();
+    // A token verified before: no promise, no passport.
+    const remembered = authenticator.remembered(request);
+    if (remembered !== undefined) {
+      request.user = remembered;
+      return done();
+    }
     authenticator.authenticate(request).then(
       (user) => {
         request.user = user;

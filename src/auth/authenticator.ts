@@ -4,6 +4,7 @@ import { AuthError } from './auth.errors.js';
 import { JwtStrategy } from './jwt.strategy.js';
 import { tokenFromRequest } from './request-token.js';
 import type { AuthUser } from './roles.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 type RequestLike = Parameters<typeof tokenFromRequest>[0] & { user?: AuthUser };
 
@@ -13,13 +14,26 @@ type RequestLike = Parameters<typeof tokenFromRequest>[0] & { user?: AuthUser };
  *
  * Each app has its own passport instance holding its own strategy, so two apps in one process
  * (tests) never verify with each other's keys.
+ *
+ * Tokens it verified are remembered (VerifiedTokenCache: keyed by the whole token, until its `exp`,
+ * dropped when the provider's keys are re-read), so a client sending the same token on every
+ * request pays for passport and the signature check once.
  */
 @Injectable()
 export class Authenticator {
   private readonly passport = new passport.Passport();
 
-  constructor(strategy: JwtStrategy) {
+  constructor(
+    strategy: JwtStrategy,
+    private readonly verifiedTokens: VerifiedTokenCache,
+  ) {
     this.passport.use('jwt', strategy as unknown as passport.Strategy);
+  }
+
+  /** The caller of a token verified before and not expired since, synchronously; else undefined. */
+  remembered(request: RequestLike): AuthUser | undefined {
+    const read = tokenFromRequest(request);
+    return read.kind === 'token' ? this.verifiedTokens.get(read.token) : undefined;
   }
 
   /** The verified caller; throws AuthError (401, or 503 when the identity provider is unreachable). */
@@ -27,13 +41,20 @@ export class Authenticator {
     const read = tokenFromRequest(request);
     if (read.kind === 'missing') return Promise.reject(AuthError.missingToken());
     if (read.kind === 'malformed') return Promise.reject(AuthError.invalidToken(read.reason));
-    return new Promise<AuthUser>((resolve, reject) => {
+    const known = this.verifiedTokens.get(read.token);
+    if (known !== undefined) return Promise.resolve(known);
+    const epoch = this.verifiedTokens.epoch;
+    const verified = new Promise<AuthUser>((resolve, reject) => {
       const callback = (error: unknown, user: AuthUser | false, info: unknown) => {
         if (error) reject(error instanceof AuthError ? error : AuthError.invalidToken('verification failed'));
         else if (user) resolve(user);
         else reject(failure(info));
       };
       this.passport.authenticate('jwt', { session: false }, callback)(request, null, (error: unknown) => reject(error ?? AuthError.invalidToken('verification failed')));
+    });
+    return verified.then((user) => {
+      this.verifiedTokens.remember(read.token, user, epoch);
+      return user;
     });
   }
 }

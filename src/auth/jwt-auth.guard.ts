@@ -17,9 +17,14 @@ export class JwtAuthGuard implements CanActivate {
     private readonly authenticator: Authenticator,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
+  /** Synchronous when the hook has verified the caller: Nest awaits a guard only when it returns a promise. */
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = context.switchToHttp().getRequest<{ user?: AuthUser; headers: Record<string, string | string[] | undefined> }>();
-    const user = request.user ?? (request.user = await this.authenticator.authenticate(request));
+    if (request.user !== undefined) return this.checkRoles(context, request.user);
+    return this.authenticator.authenticate(request).then((user) => this.checkRoles(context, (request.user = user)));
+  }
+
+  private checkRoles(context: ExecutionContext, user: AuthUser): true {
     const required = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (required && required.length > 0 && !hasAnyRole(user, required)) throw AuthError.forbidden(required);
     return true;

@@ -3,6 +3,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { createRemoteJWKSet, customFetch, errors, type JWTHeaderParameters } from 'jose';
 import { AppConfig, type OidcConfig } from '../config/app-config.js';
 import { AuthError } from './auth.errors.js';
+import { VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Signature algorithms accepted from the provider (never HS*: its keys are public). */
 export const OIDC_ALGORITHMS = ['RS256', 'ES256'] as const;
@@ -35,7 +36,10 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
   private readonly cooldownMs: number;
   private lastJwksFetch = 0;
 
-  constructor(config: AppConfig) {
+  constructor(
+    config: AppConfig,
+    private readonly verifiedTokens: VerifiedTokenCache,
+  ) {
     this.oidc = config.oidc;
     this.cooldownMs = config.oidcJwksCooldownSeconds * 1000;
   }
@@ -58,8 +62,11 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     const keySet = this.keySet;
     if (!keySet) throw AuthError.providerUnavailable();
     let key: object;
+    const fetchedBefore = this.lastJwksFetch;
     try {
       key = await keySet(header as JWTHeaderParameters);
+      // jose re-read the keys for an unknown kid: the set may have lost keys too.
+      if (this.lastJwksFetch !== fetchedBefore) this.verifiedTokens.clear();
     } catch (error) {
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
         throw AuthError.invalidToken("the identity provider has no signing key with this token's \"kid\"");
@@ -97,6 +104,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
       });
       await keySet.reload();
       this.keySet = keySet;
+      this.verifiedTokens.clear();
       this.retryMs = 1000;
       this.log.log(`signing keys of ${issuer} loaded from ${document.jwks_uri}`);
       this.schedule(REFRESH_MS, () => this.refresh(keySet));
@@ -117,12 +125,17 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     if (now - this.lastJwksFetch < this.cooldownMs) return Promise.reject(new Error('the last attempt to read the keys was too recent'));
     this.lastJwksFetch = now;
+    // Dropped now and again once the new set is installed (discover, refresh, keyFor): a verification
+    // that started in between is not remembered.
+    this.verifiedTokens.clear();
     return fetch(url, init);
   }
 
   private async refresh(keySet: RemoteKeySet): Promise<void> {
     try {
       await keySet.reload();
+      // A key the provider dropped must stop vouching for tokens verified with it.
+      this.verifiedTokens.clear();
     } catch (error) {
       this.log.warn(`refreshing the provider's keys failed (${describe(error)}); keeping the keys already loaded`);
     }

@@ -69,7 +69,7 @@ export class SessionController {
   // cannot sign someone out and the write rate limit keys it by caller. An expired session needs
   // no sign-out: the cookie ends with the token.
   @Authenticated()
-  @ApiOperation({ summary: 'Sign the browser out: clear the session cookie' })
+  @ApiOperation({ summary: 'Sign the browser out: clear the session cookie', description: 'Ends the dashboard session of this browser (the cookie is cleared); bearer tokens are not affected.' })
   @ApiNoContentResponse({ description: 'Signed out' })
   signOut(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): void {
     reply.header('set-cookie', clearedSessionCookie(request.protocol === 'https'));

@@ -58,6 +58,8 @@ export class AppConfig {
   shadowQueueSize: number;
   /** How often the rollout scheduler looks for due rollout checks. */
   rolloutCheckMs: number;
+  /** Bytes of the sticky-assignment cache of all running tests together (ASSIGNMENT_CACHE_MB). */
+  assignmentCacheBytes: number;
   rateLimitWritesPerMinute: number;
   rateLimitServiceWritesPerMinute: number;
   corsOrigins: string[];
@@ -286,6 +288,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     assignmentCacheRefreshMs: integer(env, 'ASSIGNMENT_CACHE_REFRESH_MS', 5000, 100, 3_600_000),
     shadowQueueSize: integer(env, 'SHADOW_QUEUE_SIZE', 1000, 1, 1_000_000),
     rolloutCheckMs: integer(env, 'ROLLOUT_CHECK_MS', 5000, 50, 3_600_000),
+    assignmentCacheBytes: integer(env, 'ASSIGNMENT_CACHE_MB', 64, 1, 65_536) * MB,
     rateLimitWritesPerMinute: integer(env, 'RATE_LIMIT_WRITES_PER_MINUTE', 6000, 0, 10_000_000),
     rateLimitServiceWritesPerMinute: integer(env, 'RATE_LIMIT_SERVICE_WRITES_PER_MINUTE', 600_000, 0, 100_000_000),
     corsOrigins: corsRaw ? corsRaw.split(',').map((origin) => origin.trim()).filter(Boolean) : [],

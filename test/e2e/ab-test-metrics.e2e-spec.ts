@@ -705,7 +705,7 @@ describe('A/B test metrics over HTTP', () => {
       const testId = await startTest();
       await post(testId, { events: [{ variant: 'a', latency_ms: 10 }, { variant: 'b', latency_ms: 12 }] }).expect(200);
       await t.http().post(`/api/v1/ab-tests/${testId}/pause`).set(admin()).expect(200);
-      await t.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({}).expect(200);
+      await t.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({ winner: null }).expect(200);
       const results = await t.http().get(`/api/v1/ab-tests/${testId}/results`).set(service()).expect(200);
       expect(results.body).toMatchObject({ status: 'completed', metrics: [{ name: 'error_rate', a: { n: 1 }, b: { n: 1 } }, { name: 'latency_ms' }] });
       const [row] = (await t.dataSource.query('SELECT metrics FROM ab_tests WHERE id = $1', [testId])) as Array<{ metrics: { winner: null; results: unknown } }>;

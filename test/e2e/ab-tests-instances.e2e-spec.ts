@@ -123,8 +123,8 @@ describe('A/B tests across instances', () => {
       expect((await variantOn(third, 'z-1')).variant).toBe('b');
       await first.http().post(`/api/v1/ab-tests/${testId}/pause`).set(admin()).expect(200);
       await within(2000, async () => (await variantOn(third, 'z-1')).variant === 'a');
-      await first.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({}).expect(200);
-      await first.http().post(`/api/v1/ab-tests/${other}/complete`).set(admin()).send({}).expect(200);
+      await first.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({ winner: null }).expect(200);
+      await first.http().post(`/api/v1/ab-tests/${other}/complete`).set(admin()).send({ winner: null }).expect(200);
     } finally {
       stopWatching();
       heard.mockRestore();

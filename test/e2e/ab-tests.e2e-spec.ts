@@ -301,7 +301,7 @@ describe('A/B tests', () => {
     async function completeIfRunning(id: string): Promise<void> {
       const res = await t.http().get(`/api/v1/ab-tests/${id}`).set(admin()).expect(200);
       if (res.body.status === 'active' || res.body.status === 'paused') {
-        await t.http().post(`/api/v1/ab-tests/${id}/complete`).set(admin()).send({}).expect(200);
+        await t.http().post(`/api/v1/ab-tests/${id}/complete`).set(admin()).send({ winner: null }).expect(200);
       }
     }
 

@@ -100,6 +100,21 @@ describe.skipIf(!binary)('behind PgBouncer (transaction pooling)', () => {
     expect(Object.fromEntries(statuses)).toEqual({ 200: 2000 });
     const stored = await query<{ user_id: string; variant: string }>('SELECT user_id, variant::text AS variant FROM ab_test_assignments WHERE ab_test_id = $1', [testId]);
     expect(new Map(stored.map((row) => [row.user_id, row.variant]))).toEqual(answered);
+    // The assignment counters (kept by triggers in each pooled insert's transaction) match the rows,
+    // and what both instances report through the pooler is read from them.
+    const byVariant = { a: stored.filter((row) => row.variant === 'a').length, b: stored.filter((row) => row.variant === 'b').length };
+    const counters = await query<{ variant: string; n: number }>(
+      'SELECT variant::text AS variant, sum(count)::int AS n FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY 1 ORDER BY 1',
+      [testId],
+    );
+    expect(counters).toEqual([
+      { variant: 'a', n: byVariant.a },
+      { variant: 'b', n: byVariant.b },
+    ]);
+    for (const app of [first, second]) {
+      const detail = await app.http().get(`/api/v1/ab-tests/${testId}`).set(admin()).expect(200);
+      expect(detail.body.assignments).toEqual({ variant_a: byVariant.a, variant_b: byVariant.b, total: 2000 });
+    }
     await first.http().post(`/api/v1/ab-tests/${testId}/complete`).set(admin()).send({ winner: null }).expect(200);
   });
 

@@ -121,6 +121,10 @@ describe('tokens from an OpenID Connect provider', () => {
     figures.push(`30 tokens with made-up kids → ${fetches} JWKS read(s)`);
     expect(fetches).toBeLessThanOrEqual(1);
 
+    // A token of the current key, verified once and so remembered (VerifiedTokenCache)…
+    const beforeRotation = await idp.serviceToken();
+    expect((await me(beforeRotation)).status).toBe(200);
+
     // The provider restarts on the same issuer with a new ES256 key: its tokens are accepted by the running service.
     const port = idp.port;
     await idp.close();
@@ -131,6 +135,11 @@ describe('tokens from an OpenID Connect provider', () => {
     const answer = await me(rotated);
     expect(answer.status, answer.text).toBe(200);
     expect(answer.json).toMatchObject({ sub: 'batch-scorer', roles: ['service'] });
+
+    // …is not vouched for by memory once the keys were re-read without its key: verified again, refused.
+    await sleep(1100);
+    const forgotten = await me(beforeRotation);
+    expect(forgotten.status, forgotten.text).toBe(401);
   });
 
   it('starts while the provider is down: provider tokens get 503 IDENTITY_PROVIDER_UNAVAILABLE until it is up, local tokens work throughout', async () => {

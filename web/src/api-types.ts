@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's verified token claims */
+        /**
+         * The caller's verified token claims
+         * @description Any valid token: its `sub`, `roles` and every claim it carries (`iat`, `exp`, …). Use it to check a token.
+         */
         get: operations["Auth_me"];
         put?: never;
         post?: never;
@@ -39,7 +42,10 @@ export interface paths {
          * @description The dashboard calls this with the token from its sign-in link or form. The answer sets an HttpOnly, SameSite=Strict cookie (Secure over HTTPS) that ends when the token expires; later requests from the same origin are authenticated by it. Writes authenticated by the cookie must come from the same origin (Origin header), else 403 CSRF_REJECTED.
          */
         post: operations["Session_signIn"];
-        /** Sign the browser out: clear the session cookie */
+        /**
+         * Sign the browser out: clear the session cookie
+         * @description Ends the dashboard session of this browser (the cookie is cleared); bearer tokens are not affected.
+         */
         delete: operations["Session_signOut"];
         options?: never;
         head?: never;
@@ -53,7 +59,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Liveness: the process is up and serving HTTP */
+        /**
+         * Liveness: the process is up and serving HTTP
+         * @description No token, no database access: for a liveness probe.
+         */
         get: operations["Health_live"];
         put?: never;
         post?: never;
@@ -70,7 +79,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers (503 when it does not) */
+        /**
+         * Readiness: the database answers (503 when it does not)
+         * @description No token. Runs `SELECT 1` and reports its round trip; 503 DATABASE_UNAVAILABLE when PostgreSQL does not answer.
+         */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
@@ -87,7 +99,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List model types, each with its production version */
+        /**
+         * List model types, each with its production version
+         * @description Every registered model type, by name; `production_version` is null until a version is promoted.
+         */
         get: operations["Models_list"];
         put?: never;
         /**
@@ -108,7 +123,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a model type and its production version */
+        /**
+         * Read a model type and its production version
+         * @description The type, its labels and its production version (null until one is promoted); an unknown name is 404 MODEL_TYPE_NOT_FOUND.
+         */
         get: operations["Models_get"];
         put?: never;
         post?: never;
@@ -125,7 +143,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the versions of a model type, newest first */
+        /**
+         * List the versions of a model type, newest first
+         * @description Paginated `{items, total, limit, offset}`; `stage` filters.
+         */
         get: operations["ModelVersions_list"];
         put?: never;
         /**
@@ -146,7 +167,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read a model version */
+        /**
+         * Read a model version
+         * @description sha256, size, format, metadata and stage. `2.0.0` and `v2.0.0` name the same version.
+         */
         get: operations["ModelVersions_get"];
         put?: never;
         post?: never;
@@ -203,7 +227,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The stage history of a model version, oldest first */
+        /**
+         * The stage history of a model version, oldest first
+         * @description Every stage change: who (the token’s `sub`), when, from and to, and the reason given.
+         */
         get: operations["ModelVersions_stageChanges"];
         put?: never;
         post?: never;
@@ -222,7 +249,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics: per A/B test and variant requests, errors, latency histogram and custom metric counts, plus process metrics
-         * @description Public unless the server sets METRICS_TOKEN; then send `Authorization: Bearer <METRICS_TOKEN>`.
+         * @description Public unless the server sets METRICS_TOKEN; then send `Authorization: Bearer <METRICS_TOKEN>`. Counters are per instance; sum them across instances.
          */
         get: operations["Prometheus_scrape"];
         put?: never;
@@ -284,7 +311,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An A/B test with per-variant metrics and assignment counts */
+        /**
+         * An A/B test with per-variant metrics and assignment counts
+         * @description The test as stored plus `metrics.variant_a/b` (requests, errors, latency, custom metrics) and `assignments {variant_a, variant_b, total}`. For the statistics use `GET …/results`.
+         */
         get: operations["AbTests_get"];
         put?: never;
         post?: never;
@@ -301,7 +331,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The test's audit log (every transition and split change), oldest first */
+        /**
+         * The test's audit log (every transition and split change), oldest first
+         * @description Paginated `{items, total, limit, offset}`. Each event names who (`actor`, the token’s `sub`), when, and the fields before and after.
+         */
         get: operations["AbTests_events"];
         put?: never;
         post?: never;
@@ -320,7 +353,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start (draft → active) or resume (paused → active) */
+        /**
+         * Start (draft → active) or resume (paused → active)
+         * @description Takes no body (an empty one with any content type is fine). At most one test per model type is active or paused; both versions must still exist and not be archived.
+         */
         post: operations["AbTests_start"];
         delete?: never;
         options?: never;
@@ -337,7 +373,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause (active → paused): everyone gets variant a, no new assignments */
+        /**
+         * Pause (active → paused): everyone gets variant a, no new assignments
+         * @description Takes no body. Metrics are still accepted while paused; `start` resumes with the assignments kept.
+         */
         post: operations["AbTests_pause"];
         delete?: never;
         options?: never;
@@ -552,7 +591,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A conversation’s history (its owner, service and admin tokens) */
+        /**
+         * A conversation’s history (its owner, service and admin tokens)
+         * @description Messages oldest first, each with its intent and safety verdict. Another user’s conversation is 404, as if it did not exist.
+         */
         get: operations["Conversation_getConversation"];
         put?: never;
         post?: never;
@@ -566,6 +608,30 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        TokenClaims: {
+            /**
+             * @description Subject: the user or service id
+             * @example alice
+             */
+            sub: string;
+            /**
+             * @description admin, service or user
+             * @example [
+             *       "admin"
+             *     ]
+             */
+            roles: string[];
+            /**
+             * @description Issued at (seconds since the epoch)
+             * @example 1764201600
+             */
+            iat?: number;
+            /**
+             * @description Expires at (seconds since the epoch)
+             * @example 1764288000
+             */
+            exp?: number;
+        };
         MeResponse: {
             /** @example alice */
             sub: string;
@@ -575,32 +641,149 @@ export interface components {
              *     ]
              */
             roles: ("admin" | "service" | "user")[];
+            /** @description Every claim of the verified token (others than these are passed through as is) */
+            claims: components["schemas"]["TokenClaims"];
+        };
+        FieldProblem: {
             /**
-             * @example {
-             *       "sub": "alice",
-             *       "roles": [
-             *         "admin"
-             *       ],
-             *       "iat": 1764201600,
-             *       "exp": 1764288000
-             *     }
+             * @description Dotted path of the field (`body`, `query` or `params` when the whole value is at fault)
+             * @example traffic_split.a
              */
-            claims: Record<string, never>;
+            field: string;
+            /**
+             * @example [
+             *       "traffic_split.a must not be greater than 1"
+             *     ]
+             */
+            problems: string[];
+        };
+        ErrorDetails: {
+            /**
+             * Format: uuid
+             * @description AB_TEST_NOT_FOUND, INVALID_TRANSITION, AB_TEST_NOT_RECORDING, NOT_A_SHADOW_TEST, SHADOW_NOT_READY
+             */
+            test_id?: string;
+            /**
+             * @description INVALID_TRANSITION, AB_TEST_NOT_RECORDING: the test’s status
+             * @example draft
+             */
+            current_status?: string;
+            /**
+             * @description INVALID_TRANSITION: what was asked
+             * @example pause
+             */
+            action?: string;
+            /**
+             * @description INVALID_TRANSITION: what the test’s status allows
+             * @example [
+             *       "start"
+             *     ]
+             */
+            allowed_actions?: string[];
+            /**
+             * @description model registry and A/B test codes naming a model type
+             * @example safety_classifier
+             */
+            model_type?: string;
+            /**
+             * @description MODEL_VERSION_NOT_FOUND, MODEL_VERSION_ARCHIVED, DUPLICATE_MODEL_VERSION, MODEL_UNAVAILABLE
+             * @example v2.0.0
+             */
+            version?: string;
+            /**
+             * @description MODEL_VERSION_NOT_FOUND, MODEL_VERSION_ARCHIVED in a create body: which field
+             * @example variant_b
+             */
+            field?: string;
+            /**
+             * @description MODEL_TYPE_NOT_FOUND, MODEL_VERSION_NOT_FOUND: the registered names closest to the one given
+             * @example [
+             *       "safety_classifier"
+             *     ]
+             */
+            suggestions?: string[];
+            /**
+             * Format: uuid
+             * @description AB_TEST_ALREADY_RUNNING: the test that holds the model type
+             */
+            other_test_id?: string;
+            /**
+             * @description AB_TEST_ALREADY_RUNNING
+             * @example active
+             */
+            other_test_status?: string;
+            /** @description INVALID_TRAFFIC_SPLIT, INVALID_ROLLOUT: each problem of the split or the rollout */
+            problems?: string[];
+            /**
+             * @description METRIC_EVENT_INVALID: index of the first bad event
+             * @example 17
+             */
+            index?: number;
+            /**
+             * @description UNKNOWN_METRIC: the metric asked for
+             * @example Accuracy
+             */
+            metric?: string;
+            /**
+             * @description PAYLOAD_TOO_LARGE of an upload: MAX_UPLOAD_BYTES
+             * @example 209715200
+             */
+            limit_bytes?: number;
+            /**
+             * @description SHADOW_NOT_READY: the shadow test’s current recommendation
+             * @example keep_running
+             */
+            decision?: string;
+            /**
+             * @description SHADOW_NOT_READY: why it is not ready_for_ab
+             * @example [
+             *       "12 of 500 comparisons"
+             *     ]
+             */
+            reasons?: string[];
+            /**
+             * @description FEEDBACK_RATE_LIMITED: FEEDBACK_PER_USER_PER_HOUR
+             * @example 100
+             */
+            limit_per_hour?: number;
+            /**
+             * @description FEEDBACK_RATE_LIMITED: seconds until this user may give feedback again (also in `Retry-After`)
+             * @example 1260
+             */
+            retry_after_seconds?: number;
+            /**
+             * @description METHOD_NOT_ALLOWED: the methods the path takes (also in `Allow`)
+             * @example [
+             *       "GET",
+             *       "HEAD",
+             *       "POST"
+             *     ]
+             */
+            allowed_methods?: string[];
         };
         ErrorBody: {
-            /** @example 404 */
+            /**
+             * @description The HTTP status, repeated
+             * @example 400
+             */
             status_code: number;
-            /** @example Not Found */
+            /**
+             * @description The status’s reason phrase
+             * @example Bad Request
+             */
             error: string;
-            /** @example A/B test 3f0c… does not exist */
+            /**
+             * @description What went wrong and what to do, for people
+             * @example traffic_split.a must not be greater than 1
+             */
             message: string;
             /**
-             * @description Stable machine-readable code
-             * @example AB_TEST_NOT_FOUND
+             * @description Stable machine-readable code: switch on this, not on the message
+             * @example VALIDATION_FAILED
              */
             code: string;
-            /** @description Structured details (for example each validation failure) */
-            details?: Record<string, never>;
+            /** @description VALIDATION_FAILED: an array, one `{field, problems}` per invalid field. Other codes: an object whose keys depend on the code (see ErrorDetails); codes without details leave it out. */
+            details?: components["schemas"]["FieldProblem"][] | components["schemas"]["ErrorDetails"];
         };
         SessionStatusResponse: {
             /**
@@ -697,21 +880,79 @@ export interface components {
              */
             version: string;
             /**
-             * @default onnx
+             * @description Default: `"onnx"`.
              * @enum {string}
              */
-            format: "onnx";
+            format?: "onnx";
             /**
              * @description JSON object (a text field, or a file part) the runtime needs to serve the version: `labels` (output order), `featurizer`, `input_name`, `output_name`; other keys (metrics, training) are kept. The artifact is loaded with it and one probe inference is run: a disagreement is 422. Without metadata the version is stored but `loadModel` cannot serve it.
              * @example {"model_type":"safety_classifier","version":"v2.0.0","task":"text-classification","labels":["safe","toxic","self_harm","pii"],"featurizer":{"type":"hashed_ngrams","dimension":16384,"lowercase":true,"word_ngrams":[1,2],"char_ngrams":[3,5],"sublinear_tf":true,"normalize":"l2","sign_hash":true,"normalize_digits":true},"input_name":"features","output_name":"probabilities","metrics":{"heldout_accuracy":0.9225806451612903,"heldout_macro_f1":0.9226923076923077,"train_size":618,"heldout_size":155}}
              */
             metadata?: string;
             /**
-             * @description Initial stage; production archives the current production version
-             * @default none
+             * @description Initial stage; production archives the current production version. Default: `"none"`.
              * @enum {string}
              */
-            stage: "none" | "staging" | "production" | "archived";
+            stage?: "none" | "staging" | "production" | "archived";
+        };
+        ModelMetadata: {
+            /**
+             * @description Class labels in the order of the model output
+             * @example [
+             *       "safe",
+             *       "toxic",
+             *       "self_harm",
+             *       "pii"
+             *     ]
+             */
+            labels?: string[];
+            /**
+             * @description How text becomes the input tensor (`type: hashed_ngrams`, `dimension`, n-gram ranges; see models/README.md)
+             * @example {
+             *       "type": "hashed_ngrams",
+             *       "dimension": 16384,
+             *       "lowercase": true,
+             *       "word_ngrams": [
+             *         1,
+             *         2
+             *       ],
+             *       "char_ngrams": [
+             *         3,
+             *         5
+             *       ],
+             *       "sublinear_tf": true,
+             *       "normalize": "l2",
+             *       "sign_hash": true,
+             *       "normalize_digits": true
+             *     }
+             */
+            featurizer?: {
+                [key: string]: unknown;
+            };
+            /**
+             * @description Name of the model input
+             * @example features
+             */
+            input_name?: string;
+            /**
+             * @description Name of the model output
+             * @example probabilities
+             */
+            output_name?: string;
+            /** @example text-classification */
+            task?: string;
+            /**
+             * @description Training provenance, kept as given
+             * @example {
+             *       "heldout_accuracy": 0.9225806451612903,
+             *       "heldout_macro_f1": 0.9226923076923077,
+             *       "train_size": 618,
+             *       "heldout_size": 155
+             *     }
+             */
+            metrics?: {
+                [key: string]: unknown;
+            };
         };
         ModelVersionResponse: {
             /**
@@ -737,47 +978,8 @@ export interface components {
             sha256: string;
             /** @example 262723 */
             size_bytes: number;
-            /**
-             * @example {
-             *       "model_type": "safety_classifier",
-             *       "version": "v2.0.0",
-             *       "task": "text-classification",
-             *       "labels": [
-             *         "safe",
-             *         "toxic",
-             *         "self_harm",
-             *         "pii"
-             *       ],
-             *       "featurizer": {
-             *         "type": "hashed_ngrams",
-             *         "dimension": 16384,
-             *         "lowercase": true,
-             *         "word_ngrams": [
-             *           1,
-             *           2
-             *         ],
-             *         "char_ngrams": [
-             *           3,
-             *           5
-             *         ],
-             *         "sublinear_tf": true,
-             *         "normalize": "l2",
-             *         "sign_hash": true,
-             *         "normalize_digits": true
-             *       },
-             *       "input_name": "features",
-             *       "output_name": "probabilities",
-             *       "metrics": {
-             *         "heldout_accuracy": 0.9225806451612903,
-             *         "heldout_macro_f1": 0.9226923076923077,
-             *         "train_size": 618,
-             *         "heldout_size": 155
-             *       }
-             *     }
-             */
-            metadata: {
-                [key: string]: unknown;
-            };
+            /** @description As registered ({} without metadata): the keys the runtime reads, plus any others given */
+            metadata: components["schemas"]["ModelMetadata"];
             /**
              * @description The token subject that registered it
              * @example admin
@@ -919,7 +1121,7 @@ export interface components {
              */
             max_error_rate?: number;
             /**
-             * @description Highest acceptable p95 latency of b in ms (a guardrail)
+             * @description Highest acceptable p95 latency of b in ms, greater than 0 (a guardrail)
              * @example 200
              */
             max_latency_ms?: number;
@@ -954,12 +1156,12 @@ export interface components {
             /** @example safety_classifier */
             model_type: string;
             /**
-             * @description Model version served to variant a (control)
+             * @description Model version served to variant a (control): a registered, not archived semantic version (`v` optional)
              * @example v1.0.0
              */
             variant_a: string;
             /**
-             * @description Model version served to variant b (treatment)
+             * @description Model version served to variant b (treatment): a registered, not archived semantic version (`v` optional)
              * @example v2.0.0
              */
             variant_b: string;
@@ -978,19 +1180,15 @@ export interface components {
             /** @description A/B tests only: ramp b automatically through steps while the guardrails hold */
             rollout?: components["schemas"]["RolloutDto"];
             criteria?: components["schemas"]["CriteriaDto"];
-            /**
-             * @description Seed of the assignment hash (GrowthBook hash v2); default: the test id. Reuse a seed to reproduce another test’s buckets.
-             * @example safety-v2-2026-01
-             */
+            /** @description Seed of the assignment hash (GrowthBook hash v2); default: the test id. Reuse a seed to reproduce another test’s buckets. */
             hash_seed?: string;
             /** @description Custom metrics the test declares (stored as metric_definitions) */
             metrics?: components["schemas"]["MetricDefinitionDto"][];
             /**
-             * @description Pause the test automatically when a guardrail is breached
-             * @default false
+             * @description Pause the test automatically when a guardrail is breached. Default: `false`.
              * @example false
              */
-            auto_pause: boolean;
+            auto_pause?: boolean;
         };
         AbTestResponse: {
             /** Format: uuid */
@@ -1063,45 +1261,6 @@ export interface components {
             limit: number;
             /** @example 0 */
             offset: number;
-        };
-        RolloutResponse: {
-            /**
-             * @description b's share at each step
-             * @example [
-             *       0.05,
-             *       0.1,
-             *       0.25,
-             *       0.5
-             *     ]
-             */
-            steps: number[];
-            /** @example 3600 */
-            step_min_seconds: number;
-            /** @example 1000 */
-            step_min_requests: number;
-            /** @example false */
-            auto_complete: boolean;
-            /**
-             * @description Index into steps of the step in force (after a rollback: the step at which it happened)
-             * @example 0
-             */
-            current_step: number;
-            /**
-             * Format: date-time
-             * @description When the current step began; null before the scheduler first saw the test active
-             */
-            step_started_at: string | null;
-            /**
-             * Format: date-time
-             * @description When the scheduler checks the rollout next; null when it is not waiting for a check
-             */
-            next_check_at: string | null;
-            /**
-             * @description ramping: before the last step; holding: at the last step, waiting for a decision; rolled_back: a guardrail was breached (b at 0, test paused); done: the test completed
-             * @example ramping
-             * @enum {string}
-             */
-            state: "ramping" | "holding" | "rolled_back" | "done";
         };
         VariantMetricsResponse: {
             /** @example 1000 */
@@ -1218,7 +1377,45 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             /** @description The rollout plan and where it stands; null for a test without one */
-            rollout: components["schemas"]["RolloutResponse"] | null;
+            rollout: {
+                /**
+                 * @description b's share at each step
+                 * @example [
+                 *       0.05,
+                 *       0.1,
+                 *       0.25,
+                 *       0.5
+                 *     ]
+                 */
+                steps: number[];
+                /** @example 3600 */
+                step_min_seconds: number;
+                /** @example 1000 */
+                step_min_requests: number;
+                /** @example false */
+                auto_complete: boolean;
+                /**
+                 * @description Index into steps of the step in force (after a rollback: the step at which it happened)
+                 * @example 0
+                 */
+                current_step: number;
+                /**
+                 * Format: date-time
+                 * @description When the current step began; null before the scheduler first saw the test active
+                 */
+                step_started_at: string | null;
+                /**
+                 * Format: date-time
+                 * @description When the scheduler checks the rollout next; null when it is not waiting for a check
+                 */
+                next_check_at: string | null;
+                /**
+                 * @description ramping: before the last step; holding: at the last step, waiting for a decision; rolled_back: a guardrail was breached (b at 0, test paused); done: the test completed
+                 * @example ramping
+                 * @enum {string}
+                 */
+                state: "ramping" | "holding" | "rolled_back" | "done";
+            } | null;
             /** @description Per-variant request metrics (zeros until metrics are recorded) */
             metrics: components["schemas"]["AbTestMetricsResponse"];
             /** @description Stored assignments per variant */
@@ -1243,22 +1440,100 @@ export interface components {
              */
             actor: string;
             /**
+             * @description The changed fields before the event (null for created)
              * @example {
              *       "status": "draft"
              *     }
              */
-            before: {
+            before: ({
+                /** @enum {string} */
+                status?: "draft" | "active" | "paused" | "completed";
+                /** Format: date-time */
+                start_date?: string;
+                /** Format: date-time */
+                end_date?: string;
+                traffic_split?: {
+                    /** @example 0.5 */
+                    a: number;
+                    /** @example 0.5 */
+                    b: number;
+                };
+                /** @description Bumped by each split change */
+                split_version?: number;
+                /** @enum {string|null} */
+                winner?: "a" | "b" | null;
+                /** @description The version completion made production (null: none) */
+                promoted_version?: string | null;
+                notes?: string;
+                model_type?: string;
+                variant_a?: string;
+                variant_b?: string;
+                /**
+                 * @description Why a pause happened (`guardrail` for an automatic pause)
+                 * @example guardrail
+                 */
+                reason?: string;
+                /** @description A guardrail pause: each breached criterion with the numbers behind it */
+                breaches?: {
+                    /** @example max_error_rate */
+                    criterion?: string;
+                    threshold?: number;
+                    observed?: number | null;
+                    n?: number;
+                    lower_bound?: number | null;
+                    reason?: string;
+                }[];
+            } & {
                 [key: string]: unknown;
-            } | null;
+            }) | null;
             /**
+             * @description The changed fields after the event
              * @example {
              *       "status": "active",
              *       "start_date": "2026-01-05T09:00:00.000Z"
              *     }
              */
-            after: {
+            after: ({
+                /** @enum {string} */
+                status?: "draft" | "active" | "paused" | "completed";
+                /** Format: date-time */
+                start_date?: string;
+                /** Format: date-time */
+                end_date?: string;
+                traffic_split?: {
+                    /** @example 0.5 */
+                    a: number;
+                    /** @example 0.5 */
+                    b: number;
+                };
+                /** @description Bumped by each split change */
+                split_version?: number;
+                /** @enum {string|null} */
+                winner?: "a" | "b" | null;
+                /** @description The version completion made production (null: none) */
+                promoted_version?: string | null;
+                notes?: string;
+                model_type?: string;
+                variant_a?: string;
+                variant_b?: string;
+                /**
+                 * @description Why a pause happened (`guardrail` for an automatic pause)
+                 * @example guardrail
+                 */
+                reason?: string;
+                /** @description A guardrail pause: each breached criterion with the numbers behind it */
+                breaches?: {
+                    /** @example max_error_rate */
+                    criterion?: string;
+                    threshold?: number;
+                    observed?: number | null;
+                    n?: number;
+                    lower_bound?: number | null;
+                    reason?: string;
+                }[];
+            } & {
                 [key: string]: unknown;
-            } | null;
+            }) | null;
             /** Format: date-time */
             created_at: string;
         };
@@ -1273,17 +1548,16 @@ export interface components {
         };
         CompleteAbTestDto: {
             /**
-             * @description The winning variant, or null for no winner
+             * @description Required: the winning variant, or null to complete without a winner. Completing is final, so the decision is stated, never implied.
              * @example b
              * @enum {string|null}
              */
-            winner?: "a" | "b" | null;
+            winner: "a" | "b" | null;
             /**
-             * @description Make the winner's model version the production version (same transaction)
-             * @default false
+             * @description Make the winner's model version the production version (same transaction) Default: `false`.
              * @example false
              */
-            promote: boolean;
+            promote?: boolean;
             /**
              * @description Findings, shown with the test
              * @example b cut false positives by 12% at equal latency.
@@ -1295,6 +1569,69 @@ export interface components {
             a: number;
             /** @example 1012 */
             b: number;
+        };
+        MinRequestsCriterionResponse: {
+            /**
+             * @description The threshold the test declared
+             * @example 10000
+             */
+            threshold: number;
+            /**
+             * @description Whether the observed value meets the threshold (never before data)
+             * @example false
+             */
+            met: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "min_requests";
+            /** @description Requests per variant (shadow tests: comparisons) */
+            observed: components["schemas"]["VariantCountsResponse"];
+        };
+        MaxErrorRateCriterionResponse: {
+            /**
+             * @description The threshold the test declared
+             * @example 10000
+             */
+            threshold: number;
+            /**
+             * @description Whether the observed value meets the threshold (never before data)
+             * @example false
+             */
+            met: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "max_error_rate";
+            /**
+             * @description b’s error rate (null before b’s first request)
+             * @example 0.004
+             */
+            observed: number | null;
+        };
+        MaxLatencyCriterionResponse: {
+            /**
+             * @description The threshold the test declared
+             * @example 10000
+             */
+            threshold: number;
+            /**
+             * @description Whether the observed value meets the threshold (never before data)
+             * @example false
+             */
+            met: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "max_latency_ms";
+            /**
+             * @description b’s p95 latency in ms (null before b’s first latency)
+             * @example 170
+             */
+            observed: number | null;
         };
         ImprovementObservationResponse: {
             /**
@@ -1311,6 +1648,47 @@ export interface components {
              * @example 0.049
              */
             improvement: number | null;
+        };
+        MinImprovementCriterionResponse: {
+            /**
+             * @description The threshold the test declared
+             * @example 10000
+             */
+            threshold: number;
+            /**
+             * @description Whether the observed value meets the threshold (never before data)
+             * @example false
+             */
+            met: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "min_improvement";
+            /** @description The primary metric’s means and b’s improvement on it */
+            observed: components["schemas"]["ImprovementObservationResponse"];
+        };
+        MinAgreementCriterionResponse: {
+            /**
+             * @description The threshold the test declared
+             * @example 10000
+             */
+            threshold: number;
+            /**
+             * @description Whether the observed value meets the threshold (never before data)
+             * @example false
+             */
+            met: boolean;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            name: "min_agreement";
+            /**
+             * @description Shadow tests: the agreement rate of b with a (null before data)
+             * @example 0.93
+             */
+            observed: number | null;
         };
         MetricEventDto: {
             /**
@@ -1540,25 +1918,6 @@ export interface components {
              */
             significant: boolean;
         };
-        CriterionResultResponse: {
-            /**
-             * @example min_requests
-             * @enum {string}
-             */
-            name: "min_requests" | "max_error_rate" | "max_latency_ms" | "min_improvement" | "min_agreement";
-            /** @example 10000 */
-            threshold: number;
-            /**
-             * @description min_requests: requests per variant (shadow tests: comparisons); max_error_rate: b’s error rate; max_latency_ms: b’s p95 latency; min_improvement: the primary metric’s means and b’s improvement; min_agreement (shadow tests): the agreement rate (null before data)
-             * @example {
-             *       "a": 1000,
-             *       "b": 1012
-             *     }
-             */
-            observed: (number | components["schemas"]["VariantCountsResponse"] | components["schemas"]["ImprovementObservationResponse"]) | null;
-            /** @example false */
-            met: boolean;
-        };
         RecommendationResponse: {
             /**
              * @description A/B tests: keep_running, ship_b, keep_a, no_difference or stop_guardrail. Shadow tests: ready_for_ab, keep_shadowing or stop_guardrail.
@@ -1663,8 +2022,8 @@ export interface components {
             sample_ratio: components["schemas"]["SampleRatioResponse"];
             /** @description error_rate, latency_ms, then custom:<name>: declared ones in declaration order, then the rest alphabetically */
             metrics: components["schemas"]["MetricResultResponse"][];
-            /** @description One entry per criterion the test declared */
-            criteria: components["schemas"]["CriterionResultResponse"][];
+            /** @description One entry per criterion the test declared; `name` tells which shape `observed` has */
+            criteria: (components["schemas"]["MinRequestsCriterionResponse"] | components["schemas"]["MaxErrorRateCriterionResponse"] | components["schemas"]["MaxLatencyCriterionResponse"] | components["schemas"]["MinImprovementCriterionResponse"] | components["schemas"]["MinAgreementCriterionResponse"])[];
             recommendation: components["schemas"]["RecommendationResponse"];
             /** @description Shadow tests only: how b compared with a on the same inputs */
             shadow?: components["schemas"]["ShadowSectionResponse"];
@@ -1971,9 +2330,45 @@ export interface components {
             /** @example 0.88 */
             confidence: number | null;
             /** @description The safety verdict (user messages only) */
-            safety?: components["schemas"]["MessageSafetyResponse"] | null;
+            safety?: {
+                /**
+                 * @description safe, toxic, self_harm or pii for the shipped models
+                 * @example safe
+                 */
+                label: string;
+                /** @example 0.97 */
+                score: number;
+                /** @example true */
+                safe: boolean;
+                /** @example v1.0.0 */
+                model_version: string;
+                /**
+                 * @example a
+                 * @enum {string|null}
+                 */
+                variant: "a" | "b" | null;
+                /**
+                 * Format: uuid
+                 * @example 6e1f3d2c-8a7b-4c1d-9e2f-3a4b5c6d7e8f
+                 */
+                ab_test_id: string | null;
+                /**
+                 * Format: uuid
+                 * @description Feedback: POST /predictions/{prediction_id}/feedback
+                 * @example 0b6f6a1e-4a43-4d8e-a3a5-4f6f2f0b9d11
+                 */
+                prediction_id: string;
+            } | null;
             /** @description The versions that answered (user messages only) */
-            model_versions?: components["schemas"]["ModelVersionsResponse"] | null;
+            model_versions?: {
+                /** @example v1.0.0 */
+                safety_classifier: string;
+                /**
+                 * @description null when the message was refused (intent not run)
+                 * @example v2.0.0
+                 */
+                intent_classifier: string | null;
+            } | null;
             /** @example 2026-01-15T10:24:31.512Z */
             created_at: string;
         };
@@ -1996,7 +2391,12 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request id (yours when you sent `x-request-id`, else generated); every log line of the request carries it */
+        RequestId: string;
+        /** @description Seconds until the rate-limit window lets the caller write again */
+        RetryAfter: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -2012,15 +2412,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MeResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2040,10 +2462,31 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SessionStatusResponse"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2060,15 +2503,58 @@ export interface operations {
             /** @description Signed in; Set-Cookie carries the session */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MeResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,13 +2575,56 @@ export interface operations {
             /** @description Signed out */
             204: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2115,10 +2644,31 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["LivenessResponse"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2134,15 +2684,27 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ReadinessResponse"];
                 };
             };
-            /** @description The database is unreachable */
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unreachable: SHUTTING_DOWN: the server is stopping, retry elsewhere */
             503: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2162,24 +2724,47 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelTypeResponse"][];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2203,33 +2788,37 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelTypeResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: the name is not a slug, a field is missing or unknown */
+            /** @description VALIDATION_FAILED: the name is not a slug, a field is missing or unknown; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2239,6 +2828,58 @@ export interface operations {
             /** @description DUPLICATE_MODEL_TYPE: a model type with this name exists */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2260,24 +2901,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelTypeResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
-            401: {
+            /** @description VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2287,6 +2941,37 @@ export interface operations {
             /** @description MODEL_TYPE_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2313,33 +2998,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionPageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: bad stage, limit or offset */
+            /** @description VALIDATION_FAILED: bad stage, limit or offset; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2349,6 +3038,37 @@ export interface operations {
             /** @description MODEL_TYPE_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2374,33 +3094,37 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionResponse"];
                 };
             };
-            /** @description INVALID_VERSION, UNSUPPORTED_FORMAT, INVALID_METADATA, INVALID_STAGE, or VALIDATION_FAILED (not multipart, no file, unknown field) */
+            /** @description INVALID_VERSION, UNSUPPORTED_FORMAT, INVALID_METADATA, INVALID_STAGE, or VALIDATION_FAILED (not multipart, no file, unknown field); VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2410,6 +3134,7 @@ export interface operations {
             /** @description MODEL_TYPE_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,6 +3144,7 @@ export interface operations {
             /** @description DUPLICATE_MODEL_VERSION: versions are immutable */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2428,6 +3154,27 @@ export interface operations {
             /** @description PAYLOAD_TOO_LARGE: the artifact exceeds MAX_UPLOAD_BYTES */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send multipart/form-data */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2437,6 +3184,38 @@ export interface operations {
             /** @description INVALID_ARTIFACT: not a loadable ONNX model, or its graph disagrees with the metadata */
             422: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2460,24 +3239,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
-            401: {
+            /** @description VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2487,6 +3279,37 @@ export interface operations {
             /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2511,46 +3334,85 @@ export interface operations {
             /** @description The artifact bytes */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    /** @description Hex sha256 of the bytes (verified while streaming) */
+                    "x-artifact-sha256"?: string;
+                    /** @description Size of the artifact in bytes */
+                    "content-length"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/octet-stream": string;
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
-            401: {
+            /** @description VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
-            403: {
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
+            401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: the stored artifact is missing or corrupt */
-            503: {
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/octet-stream": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: the stored artifact is missing or corrupt; SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2575,33 +3437,37 @@ export interface operations {
             /** @description The version in its new stage */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ModelVersionResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: unknown stage */
+            /** @description VALIDATION_FAILED: unknown stage; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2611,6 +3477,68 @@ export interface operations {
             /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2634,24 +3562,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["StageChangeResponse"][];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
-            401: {
+            /** @description VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service or user */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE: requires role admin or service or user */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2661,6 +3602,37 @@ export interface operations {
             /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2681,6 +3653,7 @@ export interface operations {
             /** @description Prometheus text exposition format 0.0.4 */
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2690,10 +3663,31 @@ export interface operations {
             /** @description METRICS_TOKEN_REQUIRED: METRICS_TOKEN is set and the request does not present it */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -2713,6 +3707,7 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2722,24 +3717,27 @@ export interface operations {
             /** @description VALIDATION_FAILED: a missing or malformed model_type or user_id, or an unknown parameter */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service or admin */
+            /** @description FORBIDDEN_ROLE: requires role user or service or admin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2749,6 +3747,27 @@ export interface operations {
             /** @description NO_MODEL_VERSION: no running test and no production version */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2762,7 +3781,9 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
+                /** @description (e.g. `safety_classifier`) */
                 model_type?: string;
+                /** @description (e.g. `active`) */
                 status?: "draft" | "active" | "paused" | "completed";
             };
             header?: never;
@@ -2773,33 +3794,57 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestPageResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2823,42 +3868,98 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED listing every problem of the body, INVALID_TRAFFIC_SPLIT, IDENTICAL_VARIANTS, DUPLICATE_METRIC, INVALID_TEST_MODE (a field of the other mode) or INVALID_ROLLOUT; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Unknown model type, or a version missing or archived */
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED */
             422: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2880,33 +3981,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestDetailResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2916,6 +4021,37 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2940,33 +4076,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestEventPageResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2976,6 +4116,37 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2997,33 +4168,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3033,6 +4208,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3042,15 +4218,58 @@ export interface operations {
             /** @description INVALID_TRANSITION, or AB_TEST_ALREADY_RUNNING naming the other test of the model type */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description A version is missing or archived */
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived */
             422: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3072,33 +4291,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3108,6 +4331,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3117,6 +4341,48 @@ export interface operations {
             /** @description INVALID_TRANSITION */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3142,33 +4408,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3178,6 +4448,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3187,6 +4458,68 @@ export interface operations {
             /** @description INVALID_TRANSITION */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3212,33 +4545,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3248,6 +4585,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3257,6 +4595,68 @@ export interface operations {
             /** @description INVALID_TRANSITION (the test is completed) */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3282,33 +4682,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MetricBatchResponse"];
                 };
             };
-            /** @description METRIC_EVENT_INVALID naming the first bad event (`events[17]: …`), or a test id that is not a UUID */
+            /** @description METRIC_EVENT_INVALID naming the first bad event (`events[17]: …`), or a test id that is not a UUID; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: service or admin */
+            /** @description FORBIDDEN_ROLE: requires role service or admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3318,6 +4722,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3327,6 +4732,7 @@ export interface operations {
             /** @description AB_TEST_NOT_RECORDING: the test is draft or completed */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3336,6 +4742,58 @@ export interface operations {
             /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
             413: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3357,24 +4815,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResultsResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
-            401: {
+            /** @description VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3384,6 +4855,37 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3399,9 +4901,9 @@ export interface operations {
                 metric: string;
                 /** @description Bucket width (UTC) */
                 interval?: "minute" | "hour";
-                /** @description Start (inclusive, rounded down to the bucket); default: 24 hours (minute) or 30 days (hour) before `to` */
+                /** @description Start (inclusive, rounded down to the bucket); default: 24 hours (minute) or 30 days (hour) before `to` (e.g. `2026-01-05T00:00:00Z`) */
                 from?: string;
-                /** @description End (exclusive, rounded up to the bucket); default: the end of the current bucket */
+                /** @description End (exclusive, rounded up to the bucket); default: the end of the current bucket (e.g. `2026-01-06T00:00:00Z`) */
                 to?: string;
             };
             header?: never;
@@ -3414,33 +4916,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TimeseriesResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED (metric, interval, from, to) or INVALID_TIME_RANGE */
+            /** @description VALIDATION_FAILED (metric, interval, from, to) or INVALID_TIME_RANGE; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3450,6 +4956,37 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3474,33 +5011,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DisagreementPageResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED: a malformed body, query or test id; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin or service */
+            /** @description FORBIDDEN_ROLE: requires role admin or service */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3510,6 +5051,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3519,6 +5061,37 @@ export interface operations {
             /** @description NOT_A_SHADOW_TEST */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3545,33 +5118,37 @@ export interface operations {
             /** @description The new, active A/B test */
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AbTestResponse"];
                 };
             };
-            /** @description Invalid body, query or test id */
+            /** @description VALIDATION_FAILED listing every problem of the body, INVALID_TEST_MODE (neither or both of traffic_split and rollout), INVALID_TRAFFIC_SPLIT or INVALID_ROLLOUT; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: admin */
+            /** @description FORBIDDEN_ROLE: requires role admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3581,6 +5158,7 @@ export interface operations {
             /** @description AB_TEST_NOT_FOUND */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3590,6 +5168,78 @@ export interface operations {
             /** @description NOT_A_SHADOW_TEST, SHADOW_NOT_READY (with the recommendation and its reasons) or INVALID_TRANSITION */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_VERSION_ARCHIVED: a version was archived while the shadow test ran */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3615,33 +5265,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["FeedbackResponse"];
                 };
             };
-            /** @description INVALID_FEEDBACK: neither or both of `correct` and `label`, or a label the model does not have; VALIDATION_FAILED: wrong types */
+            /** @description INVALID_FEEDBACK: neither or both of `correct` and `label`, or a label the model does not have; VALIDATION_FAILED: wrong types; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON; VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service or admin */
+            /** @description FORBIDDEN_ROLE: requires role user or service or admin; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3651,6 +5305,7 @@ export interface operations {
             /** @description PREDICTION_NOT_FOUND: no such prediction, or another user's */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3660,24 +5315,68 @@ export interface operations {
             /** @description FEEDBACK_ALREADY_GIVEN: this prediction already has feedback */
             409: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description FEEDBACK_RATE_LIMITED: this user token gave FEEDBACK_PER_USER_PER_HOUR feedbacks in the last hour (Retry-After says when to retry) */
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FEEDBACK_RATE_LIMITED: this user token gave FEEDBACK_PER_USER_PER_HOUR feedbacks in the last hour (Retry-After says when to retry); RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
             429: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: the model's labels could not be read to check `label` */
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: the model's labels could not be read to check `label`; SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3701,42 +5400,88 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SafetyCheckResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: text missing, empty or longer than 10,000 characters; unknown fields */
+            /** @description VALIDATION_FAILED: text missing, empty or longer than 10,000 characters; unknown fields; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service */
+            /** @description FORBIDDEN_ROLE: requires role user or service; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: the assigned version cannot be loaded or failed, or no version is in production */
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: the assigned version cannot be loaded or failed, or no version is in production; SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3760,33 +5505,37 @@ export interface operations {
         responses: {
             201: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SendMessageResponse"];
                 };
             };
-            /** @description VALIDATION_FAILED: text missing, empty or over 10,000 characters; conversation_id not a UUID; unknown fields */
+            /** @description VALIDATION_FAILED: text missing, empty or over 10,000 characters; conversation_id not a UUID; unknown fields; VALIDATION_FAILED listing every problem of the body, or MALFORMED_JSON */
             400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
             401: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service */
+            /** @description FORBIDDEN_ROLE: requires role user or service; CSRF_REJECTED: a write authenticated by the dashboard's session cookie without this server's own Origin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3796,15 +5545,58 @@ export interface operations {
             /** @description CONVERSATION_NOT_FOUND: no such conversation, or another user's */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_UNAVAILABLE: a model version cannot be loaded or failed (counted as an error for its variant) */
+            /** @description PAYLOAD_TOO_LARGE: the body exceeds BODY_LIMIT_BYTES */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: send Content-Type: application/json */
+            415: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description RATE_LIMITED: over the write limit per token (RATE_LIMIT_WRITES_PER_MINUTE); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description MODEL_UNAVAILABLE: a model version cannot be loaded or failed (counted as an error for its variant); SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
             503: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3826,24 +5618,37 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConversationResponse"];
                 };
             };
-            /** @description Missing, malformed, expired or forged token */
-            401: {
+            /** @description VALIDATION_FAILED: a path parameter is malformed, or BAD_REQUEST: the URL is malformed */
+            400: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Requires role: user or service or admin */
+            /** @description AUTH_REQUIRED (no token), TOKEN_INVALID (malformed or forged) or TOKEN_EXPIRED */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description FORBIDDEN_ROLE: requires role user or service or admin */
             403: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3853,6 +5658,37 @@ export interface operations {
             /** @description CONVERSATION_NOT_FOUND: no such conversation, or another user's */
             404: {
                 headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description URI_TOO_LONG: a path parameter is longer than 100 characters */
+            414: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description SHUTTING_DOWN: the server is stopping, retry elsewhere; IDENTITY_PROVIDER_UNAVAILABLE: an identity provider's token while its signing keys cannot be fetched */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -7,8 +7,10 @@ export type ErrorKind =
   | 'unauthenticated' // 401
   | 'forbidden' // 403
   | 'not_found' // 404
+  | 'method_not_allowed' // 405
   | 'conflict' // 409: the request is fine but the current state forbids it
   | 'too_large' // 413
+  | 'unsupported_media_type' // 415
   | 'unprocessable' // 422: well-formed, but refers to something unusable
   | 'rate_limited' // 429
   | 'unavailable'; // 503: a dependency (database, model) cannot serve right now

@@ -11,10 +11,14 @@ export function statusForKind(kind: ErrorKind): number {
       return 403;
     case 'not_found':
       return 404;
+    case 'method_not_allowed':
+      return 405;
     case 'conflict':
       return 409;
     case 'too_large':
       return 413;
+    case 'unsupported_media_type':
+      return 415;
     case 'unprocessable':
       return 422;
     case 'rate_limited':

@@ -60,7 +60,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 
 function body(status: number, message: string, code: string, details?: unknown): ErrorBody {
   const result: ErrorBody = { status_code: status, error: reasonPhrase(status), message, code };
-  if (details !== undefined) result.details = details;
+  if (details !== undefined) result.details = details as ErrorBody['details'];
   return result;
 }
 
@@ -69,7 +69,7 @@ function messageOf(response: unknown, fallback: string): { message: string; deta
   if (response && typeof response === 'object') {
     const r = response as { message?: unknown; details?: unknown; code?: unknown };
     const code = typeof r.code === 'string' ? r.code : undefined;
-    if (Array.isArray(r.message)) return { message: r.message.join('; '), details: r.details ?? r.message, code };
+    if (Array.isArray(r.message)) return { message: r.message.join('; '), details: r.details, code };
     if (typeof r.message === 'string') return { message: r.message, details: r.details, code };
   }
   return { message: fallback };

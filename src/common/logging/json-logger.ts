@@ -11,6 +11,12 @@ const SEVERITY: Record<LogLevel | 'fatal' | 'verbose', number> = {
 };
 
 /**
+ * Nest's start-up chatter: a line per module initialised and per route mapped (~60 lines before
+ * the URL). Logged at debug (`LOG_LEVEL=debug` shows them).
+ */
+const STARTUP_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
+
+/**
  * Structured logs: one JSON object per line with level, time, message, context and, where known,
  * the request id. Synchronous writes keep lines whole and ordered; nothing here runs per request
  * unless request logging is sampled in.
@@ -26,7 +32,8 @@ export class JsonLogger implements LoggerService {
   }
 
   log(message: unknown, ...rest: unknown[]): void {
-    this.emit('info', message, rest);
+    const context = rest[rest.length - 1];
+    this.emit(typeof context === 'string' && STARTUP_CONTEXTS.has(context) ? 'debug' : 'info', message, rest);
   }
   error(message: unknown, ...rest: unknown[]): void {
     this.emit('error', message, rest);

@@ -17,7 +17,7 @@ import { MAX_EVENTS_PER_BATCH } from '../metrics/metric-events.js';
 import { AbTestMetricsService } from './ab-test-metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
 import { AbTestIdParam } from './dto/ab-test-id.param.js';
-import { AbTestResultsResponse, ImprovementObservationResponse, toAbTestResultsResponse, VariantCountsResponse } from './dto/ab-test-results.response.js';
+import { AbTestResultsResponse, CRITERION_RESULT_MODELS, toAbTestResultsResponse } from './dto/ab-test-results.response.js';
 import { TimeseriesQuery } from './dto/timeseries.query.js';
 import { TimeseriesResponse, toTimeseriesResponse } from './dto/timeseries.response.js';
 
@@ -46,7 +46,7 @@ const BATCH_EXAMPLES = {
 
 @ApiTags('ab-tests')
 @Controller('ab-tests')
-@ApiExtraModels(VariantCountsResponse, ImprovementObservationResponse)
+@ApiExtraModels(...CRITERION_RESULT_MODELS)
 export class AbTestMetricsController {
   constructor(
     private readonly metrics: AbTestMetricsService,

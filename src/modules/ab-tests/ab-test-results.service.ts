@@ -89,7 +89,7 @@ export class AbTestResultsService {
 
   private async countAssignments(testId: string, db: DataSource | EntityManager): Promise<AssignmentCount[]> {
     const rows = (await db.query(
-      `SELECT split_version AS "splitVersion", variant, count(*)::float8 AS count FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY 1, 2`,
+      `SELECT split_version AS "splitVersion", variant, sum(count)::float8 AS count FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY 1, 2`,
       [testId],
     )) as Array<{ splitVersion: number; variant: Variant; count: number }>;
     return rows;

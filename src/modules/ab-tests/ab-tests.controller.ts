@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -24,9 +25,40 @@ import { ListAbTestsQuery, PageQuery } from './dto/list-ab-tests.query.js';
 import { TrafficSplitDto } from './dto/traffic-split.dto.js';
 
 
+/*
+ * Bodies that work on a fresh start (the example models: v1.0.0 in production, v2.0.0 registered)
+ * and pin no hash_seed, so every test made from them gets its own buckets.
+ */
+const CREATE_EXAMPLES = {
+  seed: {
+    summary: 'The seed test (minimal body)',
+    value: {
+      name: 'Safety Classifier v2 Test',
+      model_type: 'safety_classifier',
+      variant_a: 'v1.0.0',
+      variant_b: 'v2.0.0',
+      traffic_split: { a: 0.5, b: 0.5 },
+    },
+  },
+  criteria: {
+    summary: 'With criteria, a custom metric and auto-pause',
+    value: {
+      name: 'Intent Classifier v2 Test',
+      description: 'Does v2 route billing questions better without slowing replies?',
+      model_type: 'intent_classifier',
+      variant_a: 'v1.0.0',
+      variant_b: 'v2.0.0',
+      traffic_split: { a: 0.9, b: 0.1 },
+      criteria: { min_requests: 1000, max_error_rate: 0.02, max_latency_ms: 250, min_improvement: 0.02 },
+      metrics: [{ name: 'accuracy', higher_is_better: true }],
+      auto_pause: true,
+    },
+  },
+};
+
 @ApiTags('ab-tests')
 @Controller('ab-tests')
-@ApiBadRequestResponse({ description: 'Invalid body, query or test id', type: ErrorBody })
+@ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a malformed body, query or test id', type: ErrorBody })
 export class AbTestsController {
   constructor(
     private readonly tests: AbTestsService,
@@ -41,8 +73,18 @@ export class AbTestsController {
       'Both model versions must exist for the model type and not be archived (422 naming the missing one). ' +
       'traffic_split shares are 0–1 and sum to 1. hash_seed defaults to the test id.',
   })
+  @ApiBody({ type: CreateAbTestDto, examples: CREATE_EXAMPLES })
   @ApiCreatedResponse({ type: AbTestResponse })
-  @ApiUnprocessableEntityResponse({ description: 'Unknown model type, or a version missing or archived', type: ErrorBody })
+  @ApiBadRequestResponse({
+    description:
+      'VALIDATION_FAILED listing every problem of the body, INVALID_TRAFFIC_SPLIT, IDENTICAL_VARIANTS, DUPLICATE_METRIC, ' +
+      'INVALID_TEST_MODE (a field of the other mode) or INVALID_ROLLOUT',
+    type: ErrorBody,
+  })
+  @ApiUnprocessableEntityResponse({
+    description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED',
+    type: ErrorBody,
+  })
   async create(@Body() body: CreateAbTestDto, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
     return toAbTestResponse(await this.tests.createTest(body, user.sub));
   }
@@ -60,7 +102,10 @@ export class AbTestsController {
 
   @Get(':test_id')
   @Authenticated('admin', 'service')
-  @ApiOperation({ summary: 'An A/B test with per-variant metrics and assignment counts' })
+  @ApiOperation({
+    summary: 'An A/B test with per-variant metrics and assignment counts',
+    description: 'The test as stored plus `metrics.variant_a/b` (requests, errors, latency, custom metrics) and `assignments {variant_a, variant_b, total}`. For the statistics use `GET …/results`.',
+  })
   @ApiOkResponse({ type: AbTestDetailResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   async get(@Param() params: AbTestIdParam): Promise<AbTestDetailResponse> {
@@ -70,7 +115,10 @@ export class AbTestsController {
 
   @Get(':test_id/events')
   @Authenticated('admin', 'service')
-  @ApiOperation({ summary: "The test's audit log (every transition and split change), oldest first" })
+  @ApiOperation({
+    summary: "The test's audit log (every transition and split change), oldest first",
+    description: 'Paginated `{items, total, limit, offset}`. Each event names who (`actor`, the token’s `sub`), when, and the fields before and after.',
+  })
   @ApiOkResponse({ type: AbTestEventPageResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   async events(@Param() params: AbTestIdParam, @Query() query: PageQuery): Promise<AbTestEventPageResponse> {
@@ -83,11 +131,14 @@ export class AbTestsController {
   @Post(':test_id/start')
   @HttpCode(200)
   @Authenticated('admin')
-  @ApiOperation({ summary: 'Start (draft → active) or resume (paused → active)' })
+  @ApiOperation({
+    summary: 'Start (draft → active) or resume (paused → active)',
+    description: 'Takes no body (an empty one with any content type is fine). At most one test per model type is active or paused; both versions must still exist and not be archived.',
+  })
   @ApiOkResponse({ type: AbTestResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION, or AB_TEST_ALREADY_RUNNING naming the other test of the model type', type: ErrorBody })
-  @ApiUnprocessableEntityResponse({ description: 'A version is missing or archived', type: ErrorBody })
+  @ApiUnprocessableEntityResponse({ description: 'MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived', type: ErrorBody })
   async start(@Param() params: AbTestIdParam, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
     return toAbTestResponse(await this.lifecycle.startTest(params.test_id, user.sub));
   }
@@ -95,7 +146,10 @@ export class AbTestsController {
   @Post(':test_id/pause')
   @HttpCode(200)
   @Authenticated('admin')
-  @ApiOperation({ summary: 'Pause (active → paused): everyone gets variant a, no new assignments' })
+  @ApiOperation({
+    summary: 'Pause (active → paused): everyone gets variant a, no new assignments',
+    description: 'Takes no body. Metrics are still accepted while paused; `start` resumes with the assignments kept.',
+  })
   @ApiOkResponse({ type: AbTestResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION', type: ErrorBody })

@@ -1,4 +1,5 @@
 import { DomainError } from '../../common/errors/domain-error.js';
+import { closestNames } from '../../common/text/closest-names.js';
 import type { AbTestStatus, LifecycleAction } from './lifecycle.js';
 
 /** Errors of the A/B tests module; `code` is stable (clients switch on it). */
@@ -53,15 +54,36 @@ export class AbTestError extends DomainError {
     return new AbTestError('PROMOTE_REQUIRES_WINNER', 'invalid', 'promote: true needs a winner ("a" or "b")');
   }
 
-  static modelTypeNotFound(modelType: string): AbTestError {
-    return new AbTestError('MODEL_TYPE_NOT_FOUND', 'unprocessable', `Model type "${modelType}" is not registered`, { model_type: modelType });
+  /** `registered`: every model type name; the closest ones are suggested. */
+  static modelTypeNotFound(modelType: string, registered: readonly string[] = []): AbTestError {
+    const suggestions = closestNames(modelType, registered);
+    const hint =
+      suggestions.length > 0
+        ? `; did you mean ${suggestions.join(' or ')}?`
+        : registered.length > 0
+          ? `; registered: ${registered.slice(0, 10).join(', ')}`
+          : '; none is registered yet (POST /api/v1/models)';
+    return new AbTestError('MODEL_TYPE_NOT_FOUND', 'unprocessable', `Model type "${modelType}" is not registered${hint}`, {
+      model_type: modelType,
+      suggestions: suggestions.length > 0 ? suggestions : registered.slice(0, 10),
+    });
   }
 
-  static versionNotFound(field: 'variant_a' | 'variant_b', modelType: string, version: string): AbTestError {
-    return new AbTestError('MODEL_VERSION_NOT_FOUND', 'unprocessable', `${field}: model version "${version}" of "${modelType}" does not exist`, {
+  /** `usable`: the versions of the model type that are not archived; the closest come first. */
+  static versionNotFound(field: 'variant_a' | 'variant_b', modelType: string, version: string, usable: readonly string[] = []): AbTestError {
+    const closest = closestNames(version, usable);
+    const suggestions = [...closest, ...usable.filter((v) => !closest.includes(v))].slice(0, 10);
+    const hint =
+      closest.length > 0
+        ? `; did you mean ${closest.join(' or ')}?`
+        : suggestions.length > 0
+          ? `; usable versions: ${suggestions.join(', ')}`
+          : '; it has no usable version (register one with POST /api/v1/models/{model_type}/versions)';
+    return new AbTestError('MODEL_VERSION_NOT_FOUND', 'unprocessable', `${field}: model version "${version}" of "${modelType}" does not exist${hint}`, {
       field,
       model_type: modelType,
       version,
+      suggestions,
     });
   }
 

@@ -71,7 +71,9 @@ export class AbTestsService {
       if (seen.has(name)) throw AbTestError.duplicateMetric(name);
       seen.add(name);
     }
-    if (!(await this.registry.modelTypeExists(input.model_type))) throw AbTestError.modelTypeNotFound(input.model_type);
+    if (!(await this.registry.modelTypeExists(input.model_type))) {
+      throw AbTestError.modelTypeNotFound(input.model_type, await this.registry.listModelTypeNames());
+    }
     const versions = await assertVersionsUsable(this.registry, input.model_type, input.variant_a, input.variant_b);
     if (versions.variantA === versions.variantB) throw AbTestError.identicalVariants(versions.variantA);
 
@@ -159,9 +161,10 @@ export class AbTestsService {
     return { test, metrics, assignments, rollout };
   }
 
+  /** From the counters the assignment triggers keep (a few rows per test, however many users). */
   async countAssignments(id: string): Promise<AssignmentCounts> {
     const rows = (await this.dataSource.query(
-      `SELECT variant, count(*)::int AS n FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY variant`,
+      `SELECT variant, sum(count)::float8 AS n FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY variant`,
       [id],
     )) as Array<{ variant: Variant; n: number }>;
     const counts: AssignmentCounts = { a: 0, b: 0 };

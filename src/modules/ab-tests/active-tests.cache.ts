@@ -3,14 +3,14 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../../config/app-config.js';
 import { ChangeFeed, type Change } from '../../database/change-feed.service.js';
 import { MODEL_VERSIONS_TOPIC, ModelRegistryService } from '../model-registry/model-registry.service.js';
-import { BoundedCache } from './bounded-cache.js';
+import { AssignmentCache, type AssignmentCacheStats } from './assignment-cache.js';
 import type { TrafficSplit, Variant } from './bucketing.js';
 import { MODEL_TYPE_PATTERN } from './dto/create-ab-test.dto.js';
 import type { ModelTypeRouting, ModelVersionForUser, RunningTest } from './routing.js';
 import { trafficSplitProblems } from './traffic-split.js';
 
-/** Per running test, the sticky-assignment cache holds up to 2 × this many users (~100 B each). */
-export const ASSIGNED_USERS_PER_GENERATION = 250_000;
+/** When the configuration does not say (unit tests build a partial one). */
+const DEFAULT_ASSIGNMENT_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** The ChangeFeed topic of A/B test changes; the key is the model type. */
 export const AB_TESTS_TOPIC = 'ab_tests';
@@ -54,13 +54,22 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private refreshing = false;
+  /** Every running test's sticky assignments, in ASSIGNMENT_CACHE_MB. */
+  private readonly assignedUsers: AssignmentCache;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly registry: ModelRegistryService,
     private readonly changeFeed: ChangeFeed,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.assignedUsers = new AssignmentCache(config.assignmentCacheBytes ?? DEFAULT_ASSIGNMENT_CACHE_BYTES);
+  }
+
+  /** How full the sticky-assignment cache is (for benches and diagnostics). */
+  get assignmentCacheStats(): AssignmentCacheStats {
+    return this.assignedUsers.stats;
+  }
 
   onModuleInit(): void {
     this.unsubscribe = this.changeFeed.subscribe((change) => this.onChange(change));
@@ -200,7 +209,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
               shadow: Object.freeze({ version: row.variant_b, sampleRate: Number(row.shadow_sample_rate ?? 1) }),
             })
           : null,
-      assigned: previous?.id === row.id ? previous.assigned : new BoundedCache<string, Variant>(ASSIGNED_USERS_PER_GENERATION),
+      assigned: previous?.id === row.id ? previous.assigned : this.assignedUsers.forTest(row.id),
     });
   }
 

@@ -1,4 +1,4 @@
-import type { BoundedCache } from './bounded-cache.js';
+import type { AssignedUsers } from './assignment-cache.js';
 import type { TrafficSplit, Variant } from './bucketing.js';
 
 /** What `getModelVersionForUser` answers: the model version to run, and the test and variant it came from. */
@@ -34,10 +34,11 @@ export interface RunningTest {
   /** Shadow tests: what every user gets while active (a's version, with b to shadow); null for A/B tests. */
   readonly shadowResult: ModelVersionForUser | null;
   /**
-   * user id → stored variant. Assignments never change while the test exists, so this can only be
-   * stale by missing entries, never by wrong ones; it survives cache reloads of the same test.
+   * user id → stored variant (this test's part of the instance's AssignmentCache). Assignments never
+   * change while the test exists, so this can only be stale by missing entries, never by wrong ones;
+   * it survives cache reloads of the same test.
    */
-  readonly assigned: BoundedCache<string, Variant>;
+  readonly assigned: AssignedUsers;
 }
 
 /** How one model type routes right now. */

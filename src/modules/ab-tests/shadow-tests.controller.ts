@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
 import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import type { AuthUser } from '../../auth/roles.js';
@@ -12,7 +12,7 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
 
 @ApiTags('ab-tests')
 @Controller('ab-tests')
-@ApiBadRequestResponse({ description: 'Invalid body, query or test id', type: ErrorBody })
+@ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a malformed body, query or test id', type: ErrorBody })
 export class ShadowTestsController {
   constructor(private readonly shadow: ShadowTestsService) {}
 
@@ -39,6 +39,11 @@ export class ShadowTestsController {
       'completes the shadow test without a winner and starts the new test. Body: `traffic_split` or `rollout`, and an optional `name`.',
   })
   @ApiCreatedResponse({ type: AbTestResponse, description: 'The new, active A/B test' })
+  @ApiBadRequestResponse({
+    description: 'VALIDATION_FAILED listing every problem of the body, INVALID_TEST_MODE (neither or both of traffic_split and rollout), INVALID_TRAFFIC_SPLIT or INVALID_ROLLOUT',
+    type: ErrorBody,
+  })
+  @ApiUnprocessableEntityResponse({ description: 'MODEL_VERSION_ARCHIVED: a version was archived while the shadow test ran', type: ErrorBody })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   @ApiConflictResponse({ description: 'NOT_A_SHADOW_TEST, SHADOW_NOT_READY (with the recommendation and its reasons) or INVALID_TRANSITION', type: ErrorBody })
   async graduate(@Param() params: AbTestIdParam, @Body() body: GraduateShadowTestDto, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {

@@ -25,7 +25,7 @@ export async function assertVersionsUsable(
     ['variant_b', variantB, b],
   ] as const;
   for (const [field, version, info] of checks) {
-    if (!info) throw AbTestError.versionNotFound(field, modelType, version);
+    if (!info) throw AbTestError.versionNotFound(field, modelType, version, await registry.listUsableVersionNames(modelType, manager));
     if (info.stage === 'archived') throw AbTestError.versionArchived(field, modelType, version);
   }
   return { variantA: a!.version, variantB: b!.version };

@@ -79,7 +79,10 @@ export class ConversationController {
 
   @Get(':conversation_id')
   @Authenticated('user', 'service', 'admin')
-  @ApiOperation({ summary: 'A conversation’s history (its owner, service and admin tokens)' })
+  @ApiOperation({
+    summary: 'A conversation’s history (its owner, service and admin tokens)',
+    description: 'Messages oldest first, each with its intent and safety verdict. Another user’s conversation is 404, as if it did not exist.',
+  })
   @ApiParam({ name: 'conversation_id', format: 'uuid', example: '8d3c2b1a-0f9e-4d8c-b7a6-5e4d3c2b1a0f' })
   @ApiOkResponse({ type: ConversationResponse })
   @ApiNotFoundResponse({ type: ErrorBody, description: "CONVERSATION_NOT_FOUND: no such conversation, or another user's" })

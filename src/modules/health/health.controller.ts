@@ -29,14 +29,14 @@ export class HealthController {
 
   @Get()
   @HttpCode(200)
-  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP' })
+  @ApiOperation({ summary: 'Liveness: the process is up and serving HTTP', description: 'No token, no database access: for a liveness probe.' })
   @ApiOkResponse({ type: LivenessResponse })
   live(): LivenessResponse {
     return { status: 'ok', uptime_s: Math.round(process.uptime() * 10) / 10 };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'Readiness: the database answers (503 when it does not)' })
+  @ApiOperation({ summary: 'Readiness: the database answers (503 when it does not)', description: 'No token. Runs `SELECT 1` and reports its round trip; 503 DATABASE_UNAVAILABLE when PostgreSQL does not answer.' })
   @ApiOkResponse({ type: ReadinessResponse })
   @ApiServiceUnavailableResponse({ type: ErrorBody, description: 'The database is unreachable' })
   async ready(): Promise<ReadinessResponse> {

@@ -34,7 +34,9 @@ export class PrometheusController {
   @Header('cache-control', 'no-store')
   @ApiOperation({
     summary: 'Prometheus metrics: per A/B test and variant requests, errors, latency histogram and custom metric counts, plus process metrics',
-    description: 'Public unless the server sets METRICS_TOKEN; then send `Authorization: Bearer <METRICS_TOKEN>`.',
+    description:
+      'Public unless the server sets METRICS_TOKEN; then send `Authorization: Bearer <METRICS_TOKEN>`. ' +
+      'Counters are per instance; sum them across instances.',
   })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', schema: { type: 'string' } })

@@ -190,6 +190,20 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
     return found;
   }
 
+  /** Every registered model type name, sorted (for "did you mean …?" answers). */
+  async listModelTypeNames(): Promise<string[]> {
+    const rows = await this.dataSource.getRepository(ModelEntity).find({ select: { name: true }, order: { name: 'ASC' } });
+    return rows.map((row) => row.name);
+  }
+
+  /** Every version of a model type that is not archived, sorted by spelling (for "did you mean …?" answers). */
+  async listUsableVersionNames(modelType: string, manager?: EntityManager): Promise<string[]> {
+    const rows = await (manager ?? this.dataSource.manager)
+      .getRepository(ModelVersionEntity)
+      .find({ select: { version: true, stage: true }, where: { modelType }, order: { version: 'ASC' } });
+    return rows.filter((row) => row.stage !== 'archived').map((row) => row.version);
+  }
+
   async modelTypeExists(modelType: string): Promise<boolean> {
     return this.dataSource.getRepository(ModelEntity).existsBy({ name: modelType });
   }

@@ -75,7 +75,7 @@ export class ModelVersionsController {
 
   @Get()
   @Authenticated('admin', 'service', 'user')
-  @ApiOperation({ summary: 'List the versions of a model type, newest first' })
+  @ApiOperation({ summary: 'List the versions of a model type, newest first', description: 'Paginated `{items, total, limit, offset}`; `stage` filters.' })
   @ApiParam(MODEL_TYPE_PARAM)
   @ApiOkResponse({ type: ModelVersionPageResponse })
   @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED: bad stage, limit or offset' })
@@ -86,7 +86,7 @@ export class ModelVersionsController {
 
   @Get(':version')
   @Authenticated('admin', 'service', 'user')
-  @ApiOperation({ summary: 'Read a model version' })
+  @ApiOperation({ summary: 'Read a model version', description: 'sha256, size, format, metadata and stage. `2.0.0` and `v2.0.0` name the same version.' })
   @ApiParam(MODEL_TYPE_PARAM)
   @ApiParam(VERSION_PARAM)
   @ApiOkResponse({ type: ModelVersionResponse })
@@ -104,7 +104,14 @@ export class ModelVersionsController {
   @ApiParam(MODEL_TYPE_PARAM)
   @ApiParam(VERSION_PARAM)
   @ApiProduces('application/octet-stream')
-  @ApiOkResponse({ description: 'The artifact bytes', schema: { type: 'string', format: 'binary' } })
+  @ApiOkResponse({
+    description: 'The artifact bytes',
+    schema: { type: 'string', format: 'binary' },
+    headers: {
+      'x-artifact-sha256': { description: 'Hex sha256 of the bytes (verified while streaming)', schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+      'content-length': { description: 'Size of the artifact in bytes', schema: { type: 'integer' } },
+    },
+  })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND' })
   @ApiServiceUnavailableResponse({ type: ErrorBody, description: 'MODEL_UNAVAILABLE: the stored artifact is missing or corrupt' })
   async download(
@@ -150,7 +157,7 @@ export class ModelVersionsController {
 
   @Get(':version/stage-changes')
   @Authenticated('admin', 'service', 'user')
-  @ApiOperation({ summary: 'The stage history of a model version, oldest first' })
+  @ApiOperation({ summary: 'The stage history of a model version, oldest first', description: 'Every stage change: who (the token’s `sub`), when, from and to, and the reason given.' })
   @ApiParam(MODEL_TYPE_PARAM)
   @ApiParam(VERSION_PARAM)
   @ApiOkResponse({ type: [StageChangeResponse] })

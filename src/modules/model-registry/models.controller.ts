@@ -22,7 +22,7 @@ export class ModelsController {
 
   @Get()
   @Authenticated('admin', 'service', 'user')
-  @ApiOperation({ summary: 'List model types, each with its production version' })
+  @ApiOperation({ summary: 'List model types, each with its production version', description: 'Every registered model type, by name; `production_version` is null until a version is promoted.' })
   @ApiOkResponse({ type: [ModelTypeResponse] })
   async list(): Promise<ModelTypeResponse[]> {
     return (await this.registry.listModelTypes()).map(toModelTypeResponse);
@@ -30,7 +30,7 @@ export class ModelsController {
 
   @Get(':model_type')
   @Authenticated('admin', 'service', 'user')
-  @ApiOperation({ summary: 'Read a model type and its production version' })
+  @ApiOperation({ summary: 'Read a model type and its production version', description: 'The type, its labels and its production version (null until one is promoted); an unknown name is 404 MODEL_TYPE_NOT_FOUND.' })
   @ApiParam({ name: 'model_type', example: 'safety_classifier' })
   @ApiOkResponse({ type: ModelTypeResponse })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'MODEL_TYPE_NOT_FOUND' })

@@ -24,7 +24,7 @@ export const MAX_VERSION_LENGTH = 128;
 export const MAX_REGISTERED_VERSION_LENGTH = 100;
 
 // The regular expression recommended by semver.org, with an optional `v` in front.
-const SEMVER =
+export const SEMVER_PATTERN =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 /** Parses a version string; null when it is not a semantic version. */
@@ -32,7 +32,7 @@ export function parseVersion(raw: string): SemanticVersion | null {
   if (typeof raw !== 'string' || raw.length === 0 || raw.length > MAX_VERSION_LENGTH) return null;
   const canonical = raw.startsWith('v') ? raw : `v${raw}`;
   if (canonical.length > MAX_VERSION_LENGTH) return null;
-  const match = SEMVER.exec(raw);
+  const match = SEMVER_PATTERN.exec(raw);
   if (!match) return null;
   const [, major, minor, patch, prerelease, build] = match;
   const numbers = [major, minor, patch].map(Number);

@@ -88,7 +88,7 @@ export const ROUTE_TABLE: Record<RouteKey, RouteSpec> = {
   'GET /api/v1/ab-tests/:test_id/events': { access: ADMIN_SERVICE },
   'POST /api/v1/ab-tests/:test_id/start': { access: ADMIN },
   'POST /api/v1/ab-tests/:test_id/pause': { access: ADMIN },
-  'POST /api/v1/ab-tests/:test_id/complete': { access: ADMIN, probe: { body: {} } },
+  'POST /api/v1/ab-tests/:test_id/complete': { access: ADMIN, probe: { body: { winner: null } } },
   'PATCH /api/v1/ab-tests/:test_id/traffic-split': { access: ADMIN, probe: { body: {} } },
   'POST /api/v1/ab-tests/:test_id/metrics': { access: ADMIN_SERVICE, probe: { body: {} } },
   'GET /api/v1/ab-tests/:test_id/results': { access: ADMIN_SERVICE },

@@ -205,14 +205,14 @@ function splitText(value: Record<string, unknown> | null): string {
   return `a ${percent(split.a, 1)} / b ${percent(split.b, 1)}`;
 }
 
-const ROLLOUT_STATE_TEXT: Record<Schemas['RolloutResponse']['state'], string> = {
+const ROLLOUT_STATE_TEXT: Record<NonNullable<Schemas['AbTestDetailResponse']['rollout']>['state'], string> = {
   ramping: 'ramping: b moves to the next step when this one has lasted long enough, with enough requests and no guardrail breached',
   holding: 'holding at the last step: waiting for a conclusive recommendation (auto-complete) or for a person',
   rolled_back: 'rolled back: a guardrail was breached, b is at 0 and the test is paused',
   done: 'done: the test is completed',
 };
 
-function RolloutState({ test, rollout }: { test: AbTestDetail; rollout: Schemas['RolloutResponse'] }) {
+function RolloutState({ test, rollout }: { test: AbTestDetail; rollout: NonNullable<Schemas['AbTestDetailResponse']['rollout']> }) {
   return (
     <section aria-labelledby="rollout-heading">
       <h2 id="rollout-heading">Rollout</h2>
@@ -333,7 +333,7 @@ function Criteria({ results }: { results: Results }) {
   );
 }
 
-function observedText(observed: Schemas['CriterionResultResponse']['observed']): string {
+function observedText(observed: Schemas['AbTestResultsResponse']['criteria'][number]['observed']): string {
   if (observed === null || observed === undefined) return '—';
   if (typeof observed === 'number') return num(observed);
   if ('metric' in observed) return `${metricLabel(observed.metric)}: a ${num(observed.a)}, b ${num(observed.b)}, improvement ${percent(observed.improvement, 1)}`;

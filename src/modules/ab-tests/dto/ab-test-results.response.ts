@@ -112,26 +112,68 @@ export class ImprovementObservationResponse {
   improvement: number | null;
 }
 
-export class CriterionResultResponse {
-  @ApiProperty({ enum: ['min_requests', 'max_error_rate', 'max_latency_ms', 'min_improvement', 'min_agreement'], example: 'min_requests' })
-  name: 'min_requests' | 'max_error_rate' | 'max_latency_ms' | 'min_improvement' | 'min_agreement';
-
-  @ApiProperty({ example: 10000 })
+abstract class CriterionResultBase {
+  @ApiProperty({ example: 10000, description: 'The threshold the test declared' })
   threshold: number;
 
-  @ApiProperty({
-    nullable: true,
-    description:
-      'min_requests: requests per variant (shadow tests: comparisons); max_error_rate: b’s error rate; max_latency_ms: b’s p95 latency; ' +
-      'min_improvement: the primary metric’s means and b’s improvement; min_agreement (shadow tests): the agreement rate (null before data)',
-    oneOf: [{ type: 'number' }, { $ref: getSchemaPath(VariantCountsResponse) }, { $ref: getSchemaPath(ImprovementObservationResponse) }],
-    example: { a: 1000, b: 1012 },
-  })
-  observed: number | VariantCountsResponse | ImprovementObservationResponse | null;
-
-  @ApiProperty({ example: false })
+  @ApiProperty({ example: false, description: 'Whether the observed value meets the threshold (never before data)' })
   met: boolean;
 }
+
+export class MinRequestsCriterionResponse extends CriterionResultBase {
+  @ApiProperty({ enum: ['min_requests'], example: 'min_requests' })
+  name: 'min_requests';
+
+  @ApiProperty({ type: VariantCountsResponse, description: 'Requests per variant (shadow tests: comparisons)' })
+  observed: VariantCountsResponse;
+}
+
+export class MinAgreementCriterionResponse extends CriterionResultBase {
+  @ApiProperty({ enum: ['min_agreement'], example: 'min_agreement' })
+  name: 'min_agreement';
+
+  @ApiProperty({ type: Number, nullable: true, example: 0.93, description: 'Shadow tests: the agreement rate of b with a (null before data)' })
+  observed: number | null;
+}
+
+export class MaxErrorRateCriterionResponse extends CriterionResultBase {
+  @ApiProperty({ enum: ['max_error_rate'], example: 'max_error_rate' })
+  name: 'max_error_rate';
+
+  @ApiProperty({ type: Number, nullable: true, example: 0.004, description: 'b’s error rate (null before b’s first request)' })
+  observed: number | null;
+}
+
+export class MaxLatencyCriterionResponse extends CriterionResultBase {
+  @ApiProperty({ enum: ['max_latency_ms'], example: 'max_latency_ms' })
+  name: 'max_latency_ms';
+
+  @ApiProperty({ type: Number, nullable: true, example: 170, description: 'b’s p95 latency in ms (null before b’s first latency)' })
+  observed: number | null;
+}
+
+export class MinImprovementCriterionResponse extends CriterionResultBase {
+  @ApiProperty({ enum: ['min_improvement'], example: 'min_improvement' })
+  name: 'min_improvement';
+
+  @ApiProperty({ type: ImprovementObservationResponse, description: 'The primary metric’s means and b’s improvement on it' })
+  observed: ImprovementObservationResponse;
+}
+
+export type CriterionResultResponse =
+  | MinRequestsCriterionResponse
+  | MaxErrorRateCriterionResponse
+  | MaxLatencyCriterionResponse
+  | MinImprovementCriterionResponse
+  | MinAgreementCriterionResponse;
+
+export const CRITERION_RESULT_MODELS = [
+  MinRequestsCriterionResponse,
+  MaxErrorRateCriterionResponse,
+  MaxLatencyCriterionResponse,
+  MinImprovementCriterionResponse,
+  MinAgreementCriterionResponse,
+];
 
 export class RecommendationResponse {
   @ApiProperty({
@@ -221,7 +263,23 @@ export class AbTestResultsResponse {
   @ApiProperty({ type: [MetricResultResponse], description: 'error_rate, latency_ms, then custom:<name>: declared ones in declaration order, then the rest alphabetically' })
   metrics: MetricResultResponse[];
 
-  @ApiProperty({ type: [CriterionResultResponse], description: 'One entry per criterion the test declared' })
+  @ApiProperty({
+    type: 'array',
+    description: 'One entry per criterion the test declared; `name` tells which shape `observed` has',
+    items: {
+      oneOf: CRITERION_RESULT_MODELS.map((model) => ({ $ref: getSchemaPath(model) })),
+      discriminator: {
+        propertyName: 'name',
+        mapping: {
+          min_requests: getSchemaPath(MinRequestsCriterionResponse),
+          max_error_rate: getSchemaPath(MaxErrorRateCriterionResponse),
+          max_latency_ms: getSchemaPath(MaxLatencyCriterionResponse),
+          min_improvement: getSchemaPath(MinImprovementCriterionResponse),
+          min_agreement: getSchemaPath(MinAgreementCriterionResponse),
+        },
+      },
+    },
+  })
   criteria: CriterionResultResponse[];
 
   @ApiProperty({ type: RecommendationResponse })

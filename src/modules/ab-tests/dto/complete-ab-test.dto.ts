@@ -1,12 +1,18 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
 import type { Variant } from '../bucketing.js';
 
 export class CompleteAbTestDto {
-  @ApiPropertyOptional({ enum: ['a', 'b'], nullable: true, example: 'b', description: 'The winning variant, or null for no winner' })
-  @IsOptional()
-  @IsIn(['a', 'b'])
-  winner?: Variant | null;
+  @ApiProperty({
+    enum: ['a', 'b'],
+    type: String,
+    nullable: true,
+    example: 'b',
+    description: 'Required: the winning variant, or null to complete without a winner. Completing is final, so the decision is stated, never implied.',
+  })
+  @ValidateIf((body: CompleteAbTestDto) => body.winner !== null)
+  @IsIn(['a', 'b'], { message: 'winner is required: "a", "b", or null to complete without a winner (completing is final)' })
+  winner: Variant | null;
 
   @ApiPropertyOptional({ example: false, default: false, description: "Make the winner's model version the production version (same transaction)" })
   @IsOptional()

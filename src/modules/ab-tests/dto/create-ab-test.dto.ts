@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { AB_TEST_MODES, type AbTestMode } from '../entities/ab-test.entity.js';
 import { RolloutDto } from './rollout.dto.js';
+import { MAX_VERSION_LENGTH, SEMVER_PATTERN } from '../../model-registry/semver.js';
 import { TrafficSplitDto } from './traffic-split.dto.js';
 
 export const MODEL_TYPE_PATTERN = /^[a-z][a-z0-9_]{1,62}$/;
@@ -38,7 +39,7 @@ export class CriteriaDto {
   @Max(1)
   max_error_rate?: number;
 
-  @ApiPropertyOptional({ example: 200, exclusiveMinimum: true, minimum: 0, description: "Highest acceptable p95 latency of b in ms (a guardrail)" })
+  @ApiPropertyOptional({ example: 200, description: 'Highest acceptable p95 latency of b in ms, greater than 0 (a guardrail)' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(Number.MIN_VALUE, { message: 'max_latency_ms must be greater than 0' })
@@ -93,14 +94,24 @@ export class CreateAbTestDto {
   @Matches(MODEL_TYPE_PATTERN, { message: 'model_type must be a registered model type name (lower_snake_case)' })
   model_type: string;
 
-  @ApiProperty({ example: 'v1.0.0', description: 'Model version served to variant a (control)' })
+  @ApiProperty({
+    example: 'v1.0.0',
+    maxLength: MAX_VERSION_LENGTH,
+    description: 'Model version served to variant a (control): a registered, not archived semantic version (`v` optional)',
+  })
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_VERSION_LENGTH)
+  @Matches(SEMVER_PATTERN, { message: (args) => `variant_a: ${JSON.stringify(args.value)} is not a semantic version (e.g. v2.0.0 or 1.4.0-rc.1)` })
   variant_a: string;
 
-  @ApiProperty({ example: 'v2.0.0', description: 'Model version served to variant b (treatment)' })
+  @ApiProperty({
+    example: 'v2.0.0',
+    maxLength: MAX_VERSION_LENGTH,
+    description: 'Model version served to variant b (treatment): a registered, not archived semantic version (`v` optional)',
+  })
   @IsString()
-  @Length(1, 128)
+  @Length(1, MAX_VERSION_LENGTH)
+  @Matches(SEMVER_PATTERN, { message: (args) => `variant_b: ${JSON.stringify(args.value)} is not a semantic version (e.g. v2.0.0 or 1.4.0-rc.1)` })
   variant_b: string;
 
   @ApiPropertyOptional({
@@ -145,7 +156,6 @@ export class CreateAbTestDto {
   criteria?: CriteriaDto;
 
   @ApiPropertyOptional({
-    example: 'safety-v2-2026-01',
     maxLength: 200,
     description: 'Seed of the assignment hash (GrowthBook hash v2); default: the test id. Reuse a seed to reproduce another test’s buckets.',
   })

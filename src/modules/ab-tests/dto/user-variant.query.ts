@@ -43,6 +43,7 @@ export class UserVariantQueryPipe implements PipeTransform<Record<string, unknow
       const message = problems.map((p) => p.problems.join('; ')).join('; ');
       throw new BadRequestException({ message, code: 'VALIDATION_FAILED', details: problems });
     }
-    return { model_type: query.model_type as string, ...(query.user_id !== undefined ? { user_id: query.user_id as string } : {}) };
+    // Checked above: exactly model_type and perhaps user_id, both strings. No copy on the hot route.
+    return query as unknown as UserVariantQuery;
   }
 }

@@ -13,3 +13,16 @@ export class UserVariantResponse {
   @ApiProperty({ example: 'v2.0.0' })
   model_version: string;
 }
+
+/** The same shape as JSON Schema, for the route's precompiled response serializer. */
+export const USER_VARIANT_RESPONSE_SCHEMA = {
+  type: 'object',
+  properties: {
+    ab_test_id: { type: ['string', 'null'] },
+    model_type: { type: 'string' },
+    variant: { type: ['string', 'null'] },
+    model_version: { type: 'string' },
+  },
+  required: ['ab_test_id', 'model_type', 'variant', 'model_version'],
+  additionalProperties: false,
+} as const;

@@ -28,6 +28,32 @@ const EXAMPLE_METADATA = {
   metrics: { heldout_accuracy: 0.9225806451612903, heldout_macro_f1: 0.9226923076923077, train_size: 618, heldout_size: 155 },
 };
 
+/** Metadata of a version: what the runtime reads to serve it; any other keys are kept as given. */
+export class ModelMetadata {
+  @ApiPropertyOptional({ type: [String], example: EXAMPLE_METADATA.labels, description: 'Class labels in the order of the model output' })
+  labels?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: EXAMPLE_METADATA.featurizer,
+    description: 'How text becomes the input tensor (`type: hashed_ngrams`, `dimension`, n-gram ranges; see models/README.md)',
+  })
+  featurizer?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: 'features', description: 'Name of the model input' })
+  input_name?: string;
+
+  @ApiPropertyOptional({ example: 'probabilities', description: 'Name of the model output' })
+  output_name?: string;
+
+  @ApiPropertyOptional({ example: 'text-classification' })
+  task?: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, example: EXAMPLE_METADATA.metrics, description: 'Training provenance, kept as given' })
+  metrics?: Record<string, unknown>;
+}
+
 /** The multipart form of a version upload (documentation only: the controller reads the stream itself). */
 export class RegisterVersionForm {
   @ApiProperty({ type: 'string', format: 'binary', description: 'The model artifact (an ONNX file). Streamed to the artifact store; at most MAX_UPLOAD_BYTES (default 200 MiB)' })
@@ -92,7 +118,7 @@ export class ModelVersionResponse {
   @ApiProperty({ example: 262723 })
   size_bytes: number;
 
-  @ApiProperty({ example: EXAMPLE_METADATA, type: 'object', additionalProperties: true })
+  @ApiProperty({ type: ModelMetadata, description: 'As registered ({} without metadata): the keys the runtime reads, plus any others given' })
   metadata: Record<string, unknown>;
 
   @ApiProperty({ example: 'admin', description: 'The token subject that registered it' })
