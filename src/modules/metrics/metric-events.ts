@@ -1,4 +1,5 @@
 import { METRIC_NAME_PATTERN } from './metric-deltas.js';
+import { MAX_USER_ID_LENGTH } from '../../common/validation/user-id.js';
 import { MetricsError } from './metrics.errors.js';
 
 /**
@@ -42,7 +43,6 @@ export const MAX_LABEL_LENGTH = 100;
 export const MAX_COMPARISON_INPUT_LENGTH = 10_000;
 
 export const MAX_EVENTS_PER_BATCH = 10_000;
-export const MAX_USER_ID_LENGTH = 200;
 /** Clock skew tolerated on event timestamps; later ones are refused. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
 

@@ -2,7 +2,8 @@ import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from 
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsNumber, IsOptional, IsRFC3339, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { METRIC_NAME_PATTERN } from '../metric-deltas.js';
-import { MAX_COMPARISON_INPUT_LENGTH, MAX_EVENTS_PER_BATCH, MAX_LABEL_LENGTH, MAX_USER_ID_LENGTH, type MetricEvent } from '../metric-events.js';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import { MAX_COMPARISON_INPUT_LENGTH, MAX_EVENTS_PER_BATCH, MAX_LABEL_LENGTH, type MetricEvent } from '../metric-events.js';
 
 const FINITE = { allowNaN: false, allowInfinity: false } as const;
 
