@@ -507,7 +507,7 @@ describe('A/B tests', () => {
     });
 
     it('follows GrowthBook hash v2 with the test id as the default seed', async () => {
-      const { assignVariant } = await import('../../src/modules/ab-tests/bucketing.js');
+      const { assignVariant } = await import('../../src/modules/ab-tests/assignment/bucketing.js');
       for (let i = 0; i < 20; i++) {
         const user = `gb-${i}`;
         const res = await t.http().get('/api/v1/ab-tests/user/variant').query({ model_type: modelType, user_id: user }).set(bearer(t.tokens.service)).expect(200);

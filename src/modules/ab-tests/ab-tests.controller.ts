@@ -14,7 +14,7 @@ import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import type { AuthUser } from '../../auth/roles.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
-import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
+import { AbTestLifecycleService } from './lifecycle/ab-test-lifecycle.service.js';
 import { AbTestsService } from './ab-tests.service.js';
 import { AbTestEventPageResponse, toAbTestEventResponse } from './dto/ab-test-event.response.js';
 import { AbTestIdParam } from './dto/ab-test-id.param.js';

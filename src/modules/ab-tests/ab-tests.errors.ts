@@ -1,6 +1,6 @@
 import { DomainError } from '../../common/errors/domain-error.js';
 import { closestNames } from '../../common/text/closest-names.js';
-import type { AbTestStatus, LifecycleAction } from './lifecycle.js';
+import type { AbTestStatus, LifecycleAction } from './lifecycle/lifecycle.js';
 
 /** Errors of the A/B tests module; `code` is stable (clients switch on it). */
 export class AbTestError extends DomainError {

@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ModelRegistryService } from '../model-registry/model-registry.service.js';
-import { appendAuditEvent } from './ab-test-audit.js';
+import { appendAuditEvent } from './lifecycle/ab-test-audit.js';
 import { AbTestError } from './ab-tests.errors.js';
-import type { Variant } from './bucketing.js';
+import type { Variant } from './assignment/bucketing.js';
 import type { CreateAbTestDto } from './dto/create-ab-test.dto.js';
 import type { AssignmentCounts } from './dto/ab-test.response.js';
 import { AbTest, type AbTestCriteria, type AbTestMode, type MetricDefinition } from './entities/ab-test.entity.js';
 import { AbTestEvent } from './entities/ab-test-event.entity.js';
-import { frozenResultsOf } from './frozen-results.js';
-import type { AbTestStatus } from './lifecycle.js';
+import { frozenResultsOf } from './results/frozen-results.js';
+import type { AbTestStatus } from './lifecycle/lifecycle.js';
 import {
   AB_TEST_METRIC_RECORDER,
   AB_TEST_METRICS_READER,
@@ -20,8 +20,8 @@ import {
   type AbTestMetricsReader,
   type AbTestMetricsSummary,
 } from './metrics-ports.js';
-import { trafficSplitProblems } from './traffic-split.js';
-import { assertVersionsUsable } from './version-check.js';
+import { trafficSplitProblems } from './lifecycle/traffic-split.js';
+import { assertVersionsUsable } from './lifecycle/version-check.js';
 import { DEFAULT_STEP_MIN_REQUESTS, DEFAULT_STEP_MIN_SECONDS, rolloutStepProblems } from './dto/rollout.dto.js';
 import { RolloutStore, type Rollout, type RolloutPlan } from './rollout/rollout-store.js';
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { Variant } from './bucketing.js';
+import type { Variant } from './assignment/bucketing.js';
 import type { VariantSummary } from '../metrics/metrics-query.service.js';
 
 /**

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
-import { AssignmentService } from '../ab-tests/assignment.service.js';
+import { AssignmentService } from '../ab-tests/assignment/assignment.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { ModelUnavailableError } from '../model-registry/model-registry.errors.js';

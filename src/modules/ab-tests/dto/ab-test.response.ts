@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AB_TEST_MODES, type AbTest, type AbTestMode } from '../entities/ab-test.entity.js';
 import { ROLLOUT_STATES, type Rollout, type RolloutState } from '../rollout/rollout-store.js';
-import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle.js';
+import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle/lifecycle.js';
 import type { AbTestMetricsSummary, VariantMetricsSummary } from '../metrics-ports.js';
 import { CriteriaDto, MetricDefinitionDto } from './create-ab-test.dto.js';
 import { TrafficSplitDto } from './traffic-split.dto.js';

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { TrafficSplit, Variant } from '../bucketing.js';
-import type { AbTestStatus } from '../lifecycle.js';
+import type { TrafficSplit, Variant } from '../assignment/bucketing.js';
+import type { AbTestStatus } from '../lifecycle/lifecycle.js';
 
 /**
  * A jsonb object column. Typed as `object` rather than Record<string, unknown>: TypeORM's deep

@@ -4,10 +4,10 @@ import { AppConfig } from '../../../config/app-config.js';
 import { isDatabaseUnavailable } from '../../../common/errors/to-error-response.js';
 import { MetricsQueryService } from '../../metrics/metrics-query.service.js';
 import { declaredCriteria, guardrailBreaches } from '../../metrics/stats/index.js';
-import { AbTestLifecycleService } from '../ab-test-lifecycle.service.js';
-import { AbTestResultsService } from '../ab-test-results.service.js';
+import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
+import { AbTestResultsService } from '../results/ab-test-results.service.js';
 import { AbTestsService, rolloutSplit } from '../ab-tests.service.js';
-import { toAuditBreach } from '../guardrail.service.js';
+import { toAuditBreach } from '../results/guardrail.service.js';
 import { decideRolloutCheck, type RolloutDecision } from './rollout-decision.js';
 import { RolloutStore, type Rollout } from './rollout-store.js';
 

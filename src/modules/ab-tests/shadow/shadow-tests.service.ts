@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AbTestLifecycleService } from '../ab-test-lifecycle.service.js';
-import { AbTestResultsService } from '../ab-test-results.service.js';
+import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
+import { AbTestResultsService } from '../results/ab-test-results.service.js';
 import { AbTestError } from '../ab-tests.errors.js';
 import { AbTestsService } from '../ab-tests.service.js';
 import type { CreateAbTestDto } from '../dto/create-ab-test.dto.js';

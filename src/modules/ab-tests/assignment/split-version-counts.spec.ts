@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { AssignmentPhase } from '../metrics/stats/sample-ratio.js';
-import { assignmentPhases, type AssignmentCount } from './assignment-phases.js';
-import type { SplitPhase } from './entities/ab-test.entity.js';
+import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
+import { assignmentPhases, type AssignmentCount } from './split-version-counts.js';
+import type { SplitPhase } from '../entities/ab-test.entity.js';
 
 const since = '2026-01-05T09:00:00.000Z';
 const RAMP: SplitPhase[] = [

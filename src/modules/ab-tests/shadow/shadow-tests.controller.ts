@@ -1,14 +1,14 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags, ApiUnprocessableEntityResponse } from '@nestjs/swagger';
-import { Authenticated } from '../../auth/authenticated.decorator.js';
-import { CurrentUser } from '../../auth/current-user.decorator.js';
-import type { AuthUser } from '../../auth/roles.js';
-import { ErrorBody } from '../../common/errors/error-body.js';
-import { PageQuery } from '../../common/pagination/page.query.js';
-import { AbTestIdParam } from './dto/ab-test-id.param.js';
-import { AbTestResponse, toAbTestResponse } from './dto/ab-test.response.js';
-import { DisagreementPageResponse, GraduateShadowTestDto, toDisagreementResponse } from './dto/shadow.dto.js';
-import { ShadowTestsService } from './shadow/shadow-tests.service.js';
+import { Authenticated } from '../../../auth/authenticated.decorator.js';
+import { CurrentUser } from '../../../auth/current-user.decorator.js';
+import type { AuthUser } from '../../../auth/roles.js';
+import { ErrorBody } from '../../../common/errors/error-body.js';
+import { PageQuery } from '../../../common/pagination/page.query.js';
+import { AbTestIdParam } from '../dto/ab-test-id.param.js';
+import { AbTestResponse, toAbTestResponse } from '../dto/ab-test.response.js';
+import { DisagreementPageResponse, GraduateShadowTestDto, toDisagreementResponse } from '../dto/shadow.dto.js';
+import { ShadowTestsService } from './shadow-tests.service.js';
 
 @ApiTags('ab-tests')
 @Controller('ab-tests')

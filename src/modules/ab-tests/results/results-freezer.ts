@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
-import { AbTest } from './entities/ab-test.entity.js';
-import type { AbTestCompletionHook } from './metrics-ports.js';
-import { ShadowRecorder } from './shadow/shadow-recorder.js';
+import { AbTest } from '../entities/ab-test.entity.js';
+import type { AbTestCompletionHook } from '../metrics-ports.js';
+import { ShadowRecorder } from '../shadow/shadow-recorder.js';
 
 /**
  * The completion hook (AB_TEST_COMPLETION_HOOK): when a test completes, its final results — the

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../../config/app-config.js';
-import type { Change, ChangeFeed } from '../../database/change-feed.service.js';
-import type { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import type { AppConfig } from '../../../config/app-config.js';
+import type { Change, ChangeFeed } from '../../../database/change-feed.service.js';
+import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
 import { ActiveTestsCache } from './active-tests.cache.js';
 
 /** A database whose answers the test releases one at a time, to order reads against invalidations. */

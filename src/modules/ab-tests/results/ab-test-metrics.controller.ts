@@ -10,16 +10,16 @@ import {
   ApiPayloadTooLargeResponse,
   ApiTags,
 } from '@nestjs/swagger';
-import { Authenticated } from '../../auth/authenticated.decorator.js';
-import { ErrorBody } from '../../common/errors/error-body.js';
-import { MetricBatchDto, MetricBatchResponse } from '../metrics/dto/metric-batch.dto.js';
-import { MAX_EVENTS_PER_BATCH } from '../metrics/metric-events.js';
+import { Authenticated } from '../../../auth/authenticated.decorator.js';
+import { ErrorBody } from '../../../common/errors/error-body.js';
+import { MetricBatchDto, MetricBatchResponse } from '../../metrics/dto/metric-batch.dto.js';
+import { MAX_EVENTS_PER_BATCH } from '../../metrics/metric-events.js';
 import { AbTestMetricsService } from './ab-test-metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
-import { AbTestIdParam } from './dto/ab-test-id.param.js';
-import { AbTestResultsResponse, CRITERION_RESULT_MODELS, toAbTestResultsResponse } from './dto/ab-test-results.response.js';
-import { TimeseriesQuery } from './dto/timeseries.query.js';
-import { TimeseriesResponse, toTimeseriesResponse } from './dto/timeseries.response.js';
+import { AbTestIdParam } from '../dto/ab-test-id.param.js';
+import { AbTestResultsResponse, CRITERION_RESULT_MODELS, toAbTestResultsResponse } from '../dto/ab-test-results.response.js';
+import { TimeseriesQuery } from '../dto/timeseries.query.js';
+import { TimeseriesResponse, toTimeseriesResponse } from '../dto/timeseries.response.js';
 
 const BATCH_EXAMPLES = {
   outcomes: {

@@ -1,6 +1,6 @@
-import type { AbTestResults } from './shadow/shadow-results.js';
-import type { Variant } from './bucketing.js';
-import type { AbTestMetricsSummary, VariantMetricsSummary } from './metrics-ports.js';
+import type { AbTestResults } from '../shadow/shadow-results.js';
+import type { Variant } from '../assignment/bucketing.js';
+import type { AbTestMetricsSummary, VariantMetricsSummary } from '../metrics-ports.js';
 
 /**
  * What `ab_tests.metrics` holds once a test has completed: the seed's per-variant summary (what

@@ -1,13 +1,13 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
-import { ChangeFeed, type Change } from '../../database/change-feed.service.js';
-import { MODEL_VERSIONS_TOPIC, ModelRegistryService } from '../model-registry/model-registry.service.js';
+import { AppConfig } from '../../../config/app-config.js';
+import { ChangeFeed, type Change } from '../../../database/change-feed.service.js';
+import { MODEL_VERSIONS_TOPIC, ModelRegistryService } from '../../model-registry/model-registry.service.js';
 import { AssignmentCache, type AssignmentCacheStats } from './assignment-cache.js';
 import type { TrafficSplit, Variant } from './bucketing.js';
-import { MODEL_TYPE_PATTERN } from './dto/create-ab-test.dto.js';
+import { MODEL_TYPE_PATTERN } from '../dto/create-ab-test.dto.js';
 import type { ModelTypeRouting, ModelVersionForUser, RunningTest } from './routing.js';
-import { trafficSplitProblems } from './traffic-split.js';
+import { trafficSplitProblems } from '../lifecycle/traffic-split.js';
 
 /** When the configuration does not say (unit tests build a partial one). */
 const DEFAULT_ASSIGNMENT_CACHE_BYTES = 64 * 1024 * 1024;

@@ -1,15 +1,15 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../../auth/authenticated.decorator.js';
-import { hasAnyRole, type AuthUser } from '../../auth/roles.js';
-import { ErrorBody } from '../../common/errors/error-body.js';
-import { assertAcceptableValue } from '../../common/validation/api-validation-pipe.js';
-import { AbTestError } from './ab-tests.errors.js';
+import { Authenticated } from '../../../auth/authenticated.decorator.js';
+import { hasAnyRole, type AuthUser } from '../../../auth/roles.js';
+import { ErrorBody } from '../../../common/errors/error-body.js';
+import { assertAcceptableValue } from '../../../common/validation/api-validation-pipe.js';
+import { AbTestError } from '../ab-tests.errors.js';
 import { AssignmentService } from './assignment.service.js';
-import { UserVariantQueryPipe } from './dto/user-variant.query.js';
-import { MODEL_TYPE_PATTERN } from './dto/create-ab-test.dto.js';
-import { USER_VARIANT_RESPONSE_SCHEMA, UserVariantResponse } from './dto/user-variant.response.js';
+import { UserVariantQueryPipe } from '../dto/user-variant.query.js';
+import { MODEL_TYPE_PATTERN } from '../dto/create-ab-test.dto.js';
+import { USER_VARIANT_RESPONSE_SCHEMA, UserVariantResponse } from '../dto/user-variant.response.js';
 
 /** The route's own query check (same 400 VALIDATION_FAILED as the global pipe gives elsewhere). */
 const userVariantQuery = new UserVariantQueryPipe();

@@ -1,12 +1,12 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
-import { MetricsQueryService } from '../metrics/metrics-query.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { declaredCriteria, guardrailBreaches, type Criteria, type GuardrailBreach } from '../metrics/stats/index.js';
-import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
-import { AbTestError } from './ab-tests.errors.js';
-import type { AbTestStatus } from './lifecycle.js';
+import { isDatabaseUnavailable } from '../../../common/errors/to-error-response.js';
+import { MetricsQueryService } from '../../metrics/metrics-query.service.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
+import { declaredCriteria, guardrailBreaches, type Criteria, type GuardrailBreach } from '../../metrics/stats/index.js';
+import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
+import { AbTestError } from '../ab-tests.errors.js';
+import type { AbTestStatus } from '../lifecycle/lifecycle.js';
 
 /** The actor of the audit events guardrails write. */
 export const GUARDRAIL_ACTOR = 'guardrail';

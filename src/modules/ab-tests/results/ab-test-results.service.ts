@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { asTx } from '../../database/transactions.js';
-import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../metrics/metrics-query.service.js';
-import { computeResults, declaredCriteria } from '../metrics/stats/index.js';
-import { AbTestsService } from './ab-tests.service.js';
-import { assignmentPhases, type AssignmentCount } from './assignment-phases.js';
-import type { Variant } from './bucketing.js';
-import type { AbTest } from './entities/ab-test.entity.js';
+import { asTx } from '../../../database/transactions.js';
+import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../../metrics/metrics-query.service.js';
+import { computeResults, declaredCriteria } from '../../metrics/stats/index.js';
+import { AbTestsService } from '../ab-tests.service.js';
+import { assignmentPhases, type AssignmentCount } from '../assignment/split-version-counts.js';
+import type { Variant } from '../assignment/bucketing.js';
+import type { AbTest } from '../entities/ab-test.entity.js';
 import { frozenResultsOf, type FrozenResults } from './frozen-results.js';
 import { lookInterval } from './look-interval.js';
-import { withShadowResults, type AbTestResults } from './shadow/shadow-results.js';
-import { ShadowStore } from './shadow/shadow-store.js';
+import { withShadowResults, type AbTestResults } from '../shadow/shadow-results.js';
+import { ShadowStore } from '../shadow/shadow-store.js';
 
 export interface TimeseriesRequest {
   metric: TimeseriesMetric;

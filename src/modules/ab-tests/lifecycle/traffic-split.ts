@@ -1,4 +1,4 @@
-import type { TrafficSplit } from './bucketing.js';
+import type { TrafficSplit } from '../assignment/bucketing.js';
 
 /** How far from 1 the shares may sum: floating-point noise such as 0.7 + 0.2 + 0.1, nothing more. */
 export const SPLIT_SUM_TOLERANCE = 1e-9;

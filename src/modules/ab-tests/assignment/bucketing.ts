@@ -1,4 +1,4 @@
-import { fnv1a32 } from '../../common/hash/fnv1a32.js';
+import { fnv1a32 } from '../../../common/hash/fnv1a32.js';
 
 /** a is the control, b the treatment. */
 export type Variant = 'a' | 'b';

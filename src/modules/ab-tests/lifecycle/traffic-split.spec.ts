@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TrafficSplit } from './bucketing.js';
+import type { TrafficSplit } from '../assignment/bucketing.js';
 import { sameTrafficSplit, trafficSplitProblems } from './traffic-split.js';
 
 describe('trafficSplitProblems', () => {

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { AbTestEvent } from './entities/ab-test-event.entity.js';
-import type { JsonObject } from './entities/ab-test.entity.js';
+import { AbTestEvent } from '../entities/ab-test-event.entity.js';
+import type { JsonObject } from '../entities/ab-test.entity.js';
 import type { AbTestEventAction } from './lifecycle.js';
 
 export interface AuditEntry {

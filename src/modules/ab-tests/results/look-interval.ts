@@ -1,4 +1,4 @@
-import { MAX_LOOKS, type LookInterval } from '../metrics/metrics-query.service.js';
+import { MAX_LOOKS, type LookInterval } from '../../metrics/metrics-query.service.js';
 
 const HOUR_MS = 3_600_000;
 

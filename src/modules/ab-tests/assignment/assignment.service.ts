@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ActiveTestsCache } from './active-tests.cache.js';
-import { AbTestError } from './ab-tests.errors.js';
+import { AbTestError } from '../ab-tests.errors.js';
 import { AssignmentWriter } from './assignment-writer.js';
 import { assignVariant } from './bucketing.js';
 import type { ModelVersionForUser, RunningTest } from './routing.js';

@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { ModelRegistryService } from '../model-registry/model-registry.service.js';
-import { AbTestError } from './ab-tests.errors.js';
+import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { AbTestError } from '../ab-tests.errors.js';
 
 /**
  * Both versions of a test must exist for its model type and not be archived: checked at create and

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { Variant } from './bucketing.js';
-import { GroupCommitter } from '../../common/batching/group-commit.js';
+import { GroupCommitter } from '../../../common/batching/group-commit.js';
 
 /** Rows per INSERT: large enough to absorb a burst, small enough to keep one statement short. */
 const MAX_BATCH = 1000;

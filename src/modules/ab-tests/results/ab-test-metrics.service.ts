@@ -1,13 +1,13 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { managerOf, type Tx } from '../../database/transactions.js';
-import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../metrics/metric-events.js';
-import { MetricsIngestionService, type IngestResult } from '../metrics/metrics-ingestion.service.js';
-import { RecordingTestsPort, type RecordingTests } from '../metrics/recording-tests.js';
-import { AbTestError } from './ab-tests.errors.js';
-import type { AbTestStatus } from './lifecycle.js';
-import { ShadowDeltas } from './shadow/shadow-deltas.js';
-import { ShadowStore } from './shadow/shadow-store.js';
+import { managerOf, type Tx } from '../../../database/transactions.js';
+import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../../metrics/metric-events.js';
+import { MetricsIngestionService, type IngestResult } from '../../metrics/metrics-ingestion.service.js';
+import { RecordingTestsPort, type RecordingTests } from '../../metrics/recording-tests.js';
+import { AbTestError } from '../ab-tests.errors.js';
+import type { AbTestStatus } from '../lifecycle/lifecycle.js';
+import { ShadowDeltas } from '../shadow/shadow-deltas.js';
+import { ShadowStore } from '../shadow/shadow-store.js';
 
 /** Statuses that take metric events: a paused test still receives late outcomes of its requests. */
 const RECORDING: ReadonlySet<AbTestStatus> = new Set(['active', 'paused']);

@@ -1,14 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
-import { ChangeFeed } from '../../database/change-feed.service.js';
-import { ModelRegistryService } from '../model-registry/model-registry.service.js';
-import { AB_TESTS_TOPIC, ActiveTestsCache } from './active-tests.cache.js';
+import { ChangeFeed } from '../../../database/change-feed.service.js';
+import { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { AB_TESTS_TOPIC, ActiveTestsCache } from '../assignment/active-tests.cache.js';
 import { appendAuditEvent } from './ab-test-audit.js';
-import { AbTestError } from './ab-tests.errors.js';
-import type { TrafficSplit, Variant } from './bucketing.js';
-import { AbTest, type JsonObject } from './entities/ab-test.entity.js';
+import { AbTestError } from '../ab-tests.errors.js';
+import type { TrafficSplit, Variant } from '../assignment/bucketing.js';
+import { AbTest, type JsonObject } from '../entities/ab-test.entity.js';
 import { allowedActions, eventAction, nextStatus, RUNNING_STATUSES, type AbTestStatus, type LifecycleAction } from './lifecycle.js';
-import { AB_TEST_COMPLETION_HOOK, type AbTestCompletionHook } from './metrics-ports.js';
+import { AB_TEST_COMPLETION_HOOK, type AbTestCompletionHook } from '../metrics-ports.js';
 import { sameTrafficSplit, trafficSplitProblems } from './traffic-split.js';
 import { assertVersionsUsable } from './version-check.js';
 

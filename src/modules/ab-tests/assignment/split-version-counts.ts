@@ -1,6 +1,6 @@
-import type { AssignmentPhase } from '../metrics/stats/sample-ratio.js';
+import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
 import type { TrafficSplit, Variant } from './bucketing.js';
-import type { SplitPhase } from './entities/ab-test.entity.js';
+import type { SplitPhase } from '../entities/ab-test.entity.js';
 
 /** Stored assignments of one variant made under one split version (a GROUP BY row). */
 export interface AssignmentCount {
