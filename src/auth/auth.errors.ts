@@ -17,6 +17,38 @@ export class AuthError extends DomainError {
   static providerUnavailable(): AuthError {
     return new AuthError('IDENTITY_PROVIDER_UNAVAILABLE', 'unavailable', "The identity provider's signing keys cannot be fetched right now; retry shortly");
   }
+  /** The dashboard's sign-in routes while OIDC_CLIENT_ID is not set. */
+  static signInNotConfigured(): AuthError {
+    return new AuthError('OIDC_SIGN_IN_NOT_CONFIGURED', 'not_found', 'Sign-in through an identity provider is not configured (OIDC_ISSUER and OIDC_CLIENT_ID); sign in with a token at /login');
+  }
+  /** The callback came to a browser that has no sign-in in progress (no, changed or expired login cookie: no code_verifier). */
+  static signInExpired(): AuthError {
+    return new AuthError(
+      'OIDC_SIGN_IN_EXPIRED',
+      'invalid',
+      'No sign-in is in progress in this browser (it was not started here, already finished, or took longer than 10 minutes); start again at /login',
+    );
+  }
+  static stateMismatch(): AuthError {
+    return new AuthError('OIDC_STATE_MISMATCH', 'invalid', "The identity provider's answer does not belong to the sign-in this browser started (state mismatch); start again at /login");
+  }
+  /** The provider answered the authorization request with an error (the person declined, no session, …). */
+  static signInRefused(error: string, description: string | null): AuthError {
+    return new AuthError('OIDC_SIGN_IN_REFUSED', 'unauthenticated', `The identity provider did not sign you in: ${error}${description ? ` (${description})` : ''}`, { error });
+  }
+  /** The token endpoint refused the code (used before, expired, or the code_verifier does not match). */
+  static codeRejected(error: string, description: string | null): AuthError {
+    return new AuthError(
+      'OIDC_CODE_REJECTED',
+      'invalid',
+      `The identity provider refused the sign-in code: ${error}${description ? ` (${description})` : ''}; start again at /login`,
+      { error },
+    );
+  }
+  /** The provider could not be reached to sign someone in (discovery, or the token endpoint). */
+  static providerUnreachable(what: string): AuthError {
+    return new AuthError('IDENTITY_PROVIDER_UNAVAILABLE', 'unavailable', `The identity provider cannot be reached (${what}); retry shortly`);
+  }
   static forbidden(required: readonly string[]): AuthError {
     return new AuthError('FORBIDDEN_ROLE', 'forbidden', `This operation requires one of the roles: ${required.join(', ')}`);
   }

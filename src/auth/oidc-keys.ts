@@ -17,6 +17,12 @@ const FETCH_TIMEOUT_MS = 5000;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
+/** Where people sign in at the provider (from its discovery document). */
+export interface ProviderEndpoints {
+  authorization: string;
+  token: string;
+}
+
 /**
  * The OpenID provider's signing keys (jose's remote JWK set): discovered from
  * `<issuer>/.well-known/openid-configuration` at start, re-read every 10 minutes in the background,
@@ -29,6 +35,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('OIDC');
   private readonly oidc: OidcConfig | null;
   private keySet: RemoteKeySet | null = null;
+  private discovered: ProviderEndpoints | null = null;
   /** KeyObjects for jsonwebtoken, made once per imported key. */
   private readonly keyObjects = new WeakMap<object, KeyObject>();
   private timer: NodeJS.Timeout | null = null;
@@ -56,6 +63,11 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
 
   get issuer(): string | null {
     return this.oidc?.issuer ?? null;
+  }
+
+  /** The provider's authorization and token endpoints; null until discovery has succeeded. */
+  get endpoints(): ProviderEndpoints | null {
+    return this.discovered;
   }
 
   /** The public key for a provider token's header; throws AuthError (401 unknown key, 503 provider unreachable). */
@@ -94,9 +106,14 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     try {
       const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
       if (response.status !== 200) throw new Error(`discovery answered ${response.status}`);
-      const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+      const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown };
       if (document.issuer !== issuer) throw new Error(`discovery names the issuer ${JSON.stringify(document.issuer)}, not OIDC_ISSUER ${JSON.stringify(issuer)}`);
       if (typeof document.jwks_uri !== 'string') throw new Error('discovery has no jwks_uri');
+      const endpoints =
+        typeof document.authorization_endpoint === 'string' && typeof document.token_endpoint === 'string'
+          ? { authorization: document.authorization_endpoint, token: document.token_endpoint }
+          : null;
+      if (!endpoints && this.oidc!.signIn) throw new Error('discovery has no authorization_endpoint or token_endpoint (needed for the dashboard sign-in, OIDC_CLIENT_ID)');
       const keySet = createRemoteJWKSet(new URL(document.jwks_uri), {
         cacheMaxAge: Infinity, // re-read by the background refresh, never on the request path
         cooldownDuration: cooldownMs,
@@ -105,6 +122,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
       });
       await keySet.reload();
       this.keySet = keySet;
+      this.discovered = endpoints;
       this.verifiedTokens.clear();
       this.retryMs = 1000;
       this.log.log(`signing keys of ${issuer} loaded from ${document.jwks_uri}`);

@@ -217,7 +217,9 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       for (const [status, response] of Object.entries(operation.responses)) {
         response.headers = { 'x-request-id': { $ref: '#/components/headers/RequestId' }, ...(response.headers ?? {}) };
         if (Number(status) >= 400) {
-          response.content = { 'application/json': { schema: { $ref: ERROR_BODY_REF }, examples: errorExamples(Number(status), response.description) } };
+          // Browser navigations (the dashboard's sign-in) may also answer errors as a page: keep a declared text/html.
+          const page = response.content?.['text/html'];
+          response.content = { 'application/json': { schema: { $ref: ERROR_BODY_REF }, examples: errorExamples(Number(status), response.description) }, ...(page ? { 'text/html': page } : {}) };
         }
         if (status === '429') response.headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
       }

@@ -44,10 +44,28 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     message: 'rollout.steps must increase: steps[2] = 0.25 is not above 0.25',
     details: { problems: ['rollout.steps must increase: steps[2] = 0.25 is not above 0.25'] },
   },
+  OIDC_SIGN_IN_EXPIRED: {
+    status: 400,
+    message: 'No sign-in is in progress in this browser (it was not started here, already finished, or took longer than 10 minutes); start again at /login',
+  },
+  OIDC_STATE_MISMATCH: {
+    status: 400,
+    message: "The identity provider's answer does not belong to the sign-in this browser started (state mismatch); start again at /login",
+  },
+  OIDC_CODE_REJECTED: {
+    status: 400,
+    message: 'The identity provider refused the sign-in code: invalid_grant (grant request is invalid); start again at /login',
+    details: { error: 'invalid_grant' },
+  },
   AUTH_REQUIRED: { status: 401, message: 'A bearer token is required (Authorization: Bearer <token>)' },
   TOKEN_INVALID: { status: 401, message: 'The bearer token is not valid: invalid signature' },
   TOKEN_EXPIRED: { status: 401, message: 'The bearer token has expired' },
   METRICS_TOKEN_REQUIRED: { status: 401, message: 'GET /metrics needs the METRICS_TOKEN this server is configured with, as a bearer token' },
+  OIDC_SIGN_IN_REFUSED: {
+    status: 401,
+    message: 'The identity provider did not sign you in: access_denied (End-User aborted interaction)',
+    details: { error: 'access_denied' },
+  },
   FORBIDDEN_ROLE: { status: 403, message: 'This operation requires one of the roles: admin' },
   CSRF_REJECTED: {
     status: 403,
@@ -55,6 +73,10 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
       "Refused: a write authenticated by the session cookie came from another origin (https://elsewhere.example). Send the token as Authorization: Bearer, or write from the dashboard's own pages",
   },
   FORBIDDEN_USER_ID: { status: 403, message: 'A user token can only ask for its own variant; user_id needs a service or admin token' },
+  OIDC_SIGN_IN_NOT_CONFIGURED: {
+    status: 404,
+    message: 'Sign-in through an identity provider is not configured (OIDC_ISSUER and OIDC_CLIENT_ID); sign in with a token at /login',
+  },
   NOT_FOUND: { status: 404, message: 'Cannot GET /api/v1/nothing' },
   AB_TEST_NOT_FOUND: {
     status: 404,
