@@ -4,6 +4,7 @@ import { createRemoteJWKSet, customFetch, errors, type JWTHeaderParameters } fro
 import { AppConfig, type OidcConfig } from '../config/app-config.js';
 import { AuthError } from './auth.errors.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { describeError } from '../common/logging/describe-error.js';
 
 /** Signature algorithms accepted from the provider (never HS*: its keys are public). */
 export const OIDC_ALGORITHMS = ['RS256', 'ES256'] as const;
@@ -84,7 +85,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
         throw AuthError.invalidToken("the identity provider has no signing key with this token's \"kid\"");
       }
       if (error instanceof errors.JOSENotSupported) throw AuthError.invalidToken('the token names a key type or algorithm this service does not accept');
-      this.log.warn(`re-reading the provider's keys failed: ${describe(error)}`);
+      this.log.warn(`re-reading the provider's keys failed: ${describeError(error)}`);
       throw AuthError.providerUnavailable();
     }
     let keyObject = this.keyObjects.get(key);
@@ -127,7 +128,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
       this.log.log(`signing keys of ${issuer} loaded from ${document.jwks_uri}`);
       this.schedule(REFRESH_MS, () => this.refresh(keySet));
     } catch (error) {
-      this.log.warn(`the identity provider ${issuer} is not reachable (${describe(error)}); its tokens get 503 until it is; retrying in ${this.retryMs / 1000} s`);
+      this.log.warn(`the identity provider ${issuer} is not reachable (${describeError(error)}); its tokens get 503 until it is; retrying in ${this.retryMs / 1000} s`);
       const retryMs = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
       this.schedule(retryMs, () => this.discover(cooldownMs));
@@ -155,7 +156,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
       // A key the provider dropped must stop vouching for tokens verified with it.
       this.verifiedTokens.clear();
     } catch (error) {
-      this.log.warn(`refreshing the provider's keys failed (${describe(error)}); keeping the keys already loaded`);
+      this.log.warn(`refreshing the provider's keys failed (${describeError(error)}); keeping the keys already loaded`);
     }
     this.schedule(REFRESH_MS, () => this.refresh(keySet));
   }
@@ -165,10 +166,4 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     this.timer = setTimeout(() => void task(), ms);
     this.timer.unref();
   }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }

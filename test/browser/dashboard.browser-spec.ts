@@ -7,7 +7,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { count, ms, percent, pValue } from '../../web/src/format.js';
 import { MetricsIngestionService } from '../../src/modules/metrics/metrics-ingestion.service.js';
-import type { MetricEvent } from '../../src/modules/metrics/metric-events.js';
+import { parseMetricBatch, type MetricEvent } from '../../src/modules/metrics/metric-events.js';
 import { bearer, registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { seriousA11yViolations } from './support/axe.js';
@@ -484,7 +484,7 @@ describe.skipIf(!browserCheck.path)('dashboard in Chromium', () => {
       batches.push(events);
     }
     const started = Date.now();
-    for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map((events) => ingestion.ingest(id, events)));
+    for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map((events) => ingestion.ingest(id, parseMetricBatch({ events }))));
     console.log(`[browser] recorded 1,000,000 metric events in ${Date.now() - started} ms`);
     // Assignments that do not match the 50/50 split: the page must warn about the sample ratio.
     await t.dataSource.query(

@@ -72,7 +72,7 @@ export const ERROR_CODES = {
     message:
       "Refused: a write authenticated by the session cookie came from another origin (https://elsewhere.example). Send the token as Authorization: Bearer, or write from the dashboard's own pages",
   },
-  FORBIDDEN_USER_ID: { status: 403, message: 'A user token can only ask for its own variant; user_id needs a service or admin token' },
+  FORBIDDEN_USER_ID: { status: 403, message: 'A user token can only act for itself; user_id needs a service or admin token' },
   OIDC_SIGN_IN_NOT_CONFIGURED: {
     status: 404,
     message: 'Sign-in through an identity provider is not configured (OIDC_ISSUER and OIDC_CLIENT_ID); sign in with a token at /login',

@@ -110,10 +110,6 @@ export class AbTestError extends DomainError {
     return new AbTestError('INVALID_USER_ID', 'The user id must be 1 to 255 characters');
   }
 
-  static otherUsersVariant(): AbTestError {
-    return new AbTestError('FORBIDDEN_USER_ID', 'A user token can only ask for its own variant; user_id needs a service or admin token');
-  }
-
   static invalidTestMode(problem: string): AbTestError {
     return new AbTestError('INVALID_TEST_MODE', problem);
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -10,13 +11,16 @@ import { AssignmentStore, PostgresAssignmentStore } from './assignment/assignmen
 import { AbTestEventRepository, PostgresAbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
 import { AbTestLifecycleService } from './lifecycle/ab-test-lifecycle.service.js';
 import { AbTestMetricsController } from './results/ab-test-metrics.controller.js';
-import { AbTestMetricsService } from './results/ab-test-metrics.service.js';
+import { AbTestMetricsService, AbTestsRecording } from './results/ab-test-metrics.service.js';
 import { AbTestResultsService } from './results/ab-test-results.service.js';
 import { AbTestsController } from './ab-tests.controller.js';
 import { AbTestsService } from './ab-tests.service.js';
 import { AssignmentController } from './assignment/assignment.controller.js';
 import { AssignmentWriter } from './assignment/assignment-writer.js';
 import { AssignmentService } from './assignment/assignment.service.js';
+import { AbTest } from './entities/ab-test.entity.js';
+import { AbTestAssignment } from './entities/ab-test-assignment.entity.js';
+import { AbTestEvent } from './entities/ab-test-event.entity.js';
 import { GuardrailService } from './results/guardrail.service.js';
 import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER } from './metrics-ports.js';
 import { ResultsFreezer } from './results/results-freezer.js';
@@ -36,7 +40,7 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
  * metrics-ports.ts are bound here to the metrics module's services.
  */
 @Module({
-  imports: [ModelRegistryModule, MetricsModule],
+  imports: [TypeOrmModule.forFeature([AbTest, AbTestAssignment, AbTestEvent]), ModelRegistryModule, MetricsModule],
   controllers: [AssignmentController, AbTestsController, AbTestMetricsController, ShadowTestsController],
   providers: [
     AbTestsConfig.provider,
@@ -49,6 +53,7 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
     AbTestsService,
     AbTestLifecycleService,
     AbTestMetricsService,
+    AbTestsRecording,
     AbTestResultsService,
     ResultsFreezer,
     GuardrailService,

@@ -1,7 +1,7 @@
+import { isUuid } from '../../common/validation/uuid.js';
 import {
   CUSTOM_PREFIX,
   DeltaBuffer,
-  isUuid,
   KEYS_PER_TEST,
   METRIC_NAME_PATTERN,
   minuteOf,

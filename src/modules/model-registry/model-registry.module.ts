@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
 import { PostgresArtifactStore } from './postgres-artifact.store.js';
@@ -10,6 +11,9 @@ import { ModelRegistryService } from './model-registry.service.js';
 import { ModelTypeRepository, PostgresModelTypeRepository } from './model-type.repository.js';
 import { ModelVersionRepository, PostgresModelVersionRepository } from './model-version.repository.js';
 import { PostgresStageChangeRepository, StageChangeRepository } from './model-version-stage-change.repository.js';
+import { ModelEntity } from './model.entity.js';
+import { ModelVersionEntity } from './model-version.entity.js';
+import { ModelVersionStageChangeEntity } from './model-version-stage-change.entity.js';
 import { ModelVersionsController } from './model-versions.controller.js';
 import { ModelsController } from './models.controller.js';
 import { ModelRuntimeService } from './runtime/model-runtime.service.js';
@@ -35,6 +39,7 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
  * (versions and stages) and the runtime (`loadModel`); tables and the store stay private.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([ModelEntity, ModelVersionEntity, ModelVersionStageChangeEntity])],
   controllers: [ModelsController, ModelVersionsController],
   providers: [
     ModelRegistryConfig.provider,

@@ -18,13 +18,6 @@ export class InvalidFeedbackError extends DomainError {
   }
 }
 
-/** A `user` token asked to act for someone else (only service and admin tokens may pass user_id). */
-export class ActingUserForbiddenError extends DomainError {
-  constructor() {
-    super('FORBIDDEN_USER_ID', 'A user token can only act for itself; user_id needs a service or admin token');
-  }
-}
-
 /** Neither a running A/B test nor a production version: nothing can answer for this model type. */
 export class NoServingVersionError extends DomainError {
   constructor(modelType: string) {

@@ -2,7 +2,8 @@ import { Controller, Get, Req } from '@nestjs/common';
 import { RouteSchema } from '@nestjs/platform-fastify';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../../../auth/authenticated.decorator.js';
-import { hasAnyRole, type AuthUser } from '../../../auth/roles.js';
+import { actingUserId } from '../../../auth/acting-user.js';
+import type { AuthUser } from '../../../auth/roles.js';
 import { ErrorBody } from '../../../common/errors/error-body.js';
 import { assertAcceptableValue } from '../../../common/validation/api-validation-pipe.js';
 import { AbTestError } from '../ab-tests.errors.js';
@@ -48,15 +49,9 @@ export class AssignmentController {
   async getUserVariant(@Req() request: { query: Record<string, unknown>; user: AuthUser }): Promise<UserVariantResponse> {
     assertAcceptableValue(request.query, { type: 'query' });
     const query = userVariantQuery.transform(request.query);
-    const userId = this.userIdFor(request.user, query.user_id);
+    const userId = actingUserId(request.user, query.user_id);
     const routed = await this.assignment.getModelVersionForUser(userId, query.model_type);
     if (!routed) throw AbTestError.noModelVersion(query.model_type);
     return { ab_test_id: routed.abTestId, model_type: query.model_type, variant: routed.variant, model_version: routed.version };
-  }
-
-  private userIdFor(user: AuthUser, requested: string | undefined): string {
-    if (requested === undefined || requested === user.sub) return user.sub;
-    if (hasAnyRole(user, ['service', 'admin'])) return requested;
-    throw AbTestError.otherUsersVariant();
   }
 }

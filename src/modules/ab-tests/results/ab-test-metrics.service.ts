@@ -1,15 +1,14 @@
-import { Injectable } from '@nestjs/common';
-import { asTx } from '../../../database/transactions.js';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { Tx } from '../../../database/transactions.js';
 import { AbTestRepository } from '../ab-test.repository.js';
 import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../../metrics/metric-events.js';
 import { MetricsIngestionService, type IngestResult } from '../../metrics/metrics-ingestion.service.js';
+import { RecordingTestsPort, type RecordingTests } from '../../metrics/recording-tests.js';
 import { AbTestError } from '../ab-tests.errors.js';
-import type { AbTestStatus } from '../lifecycle/lifecycle.js';
+import { RUNNING_STATUSES } from '../lifecycle/lifecycle.js';
 import { ShadowDeltas } from '../shadow/shadow-deltas.js';
 import { ShadowStore } from '../shadow/shadow.store.js';
 
-/** Statuses that take metric events: a paused test still receives late outcomes of its requests. */
-const RECORDING: ReadonlySet<AbTestStatus> = new Set(['active', 'paused']);
 
 /** Metric batches posted for a test (`POST /ab-tests/{id}/metrics`). */
 @Injectable()
@@ -32,15 +31,34 @@ export class AbTestMetricsService {
     const events = parseMetricBatch(body);
     const comparisons = events.filter(isComparisonEvent);
     const deltas = comparisons.length > 0 ? toShadowDeltas(comparisons) : null;
-    return this.ingestion.ingest(testId, events, async (manager) => {
-      const tx = asTx(manager);
+    return this.ingestion.ingest(testId, events, async (tx) => {
       const test = await this.tests.lockForRecording(tx, testId);
       if (test === null) throw AbTestError.notFound(testId);
-      if (!RECORDING.has(test.status)) throw AbTestError.notRecording(testId, test.status);
+      if (!RUNNING_STATUSES.includes(test.status)) throw AbTestError.notRecording(testId, test.status);
       if (deltas === null) return;
       if (test.mode !== 'shadow') throw AbTestError.comparisonsNeedShadowTest(testId);
       await this.shadow.add(tx, testId, deltas, { a: test.variantA, b: test.variantB });
     });
+  }
+}
+
+/**
+ * Tells the metrics module which tests take in-process recordings (RecordingTestsPort): those in a
+ * running status (active or paused: a paused test still receives late outcomes of its requests), held FOR SHARE until the flush commits so none completes halfway through it.
+ */
+@Injectable()
+export class AbTestsRecording implements RecordingTests, OnModuleInit {
+  constructor(
+    private readonly port: RecordingTestsPort,
+    private readonly tests: AbTestRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.port.provide(this);
+  }
+
+  async lockRecording(tx: Tx, testIds: readonly string[]): Promise<string[]> {
+    return (await this.tests.lockRecordingTests(tx, testIds)).map((test) => test.id);
   }
 }
 

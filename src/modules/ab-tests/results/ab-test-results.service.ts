@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { managerOf, type Tx } from '../../../database/transactions.js';
+import type { Tx } from '../../../database/transactions.js';
 import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../../metrics/metrics-query.service.js';
 import { computeResults, declaredCriteria } from '../../metrics/stats/index.js';
 import { AbTestsService } from '../ab-tests.service.js';
@@ -59,7 +59,7 @@ export class AbTestResultsService {
 
   private async read(test: AbTest, tx?: Tx): Promise<{ results: AbTestResults; summary: Pick<FrozenResults, 'variant_a' | 'variant_b'> }> {
     const now = new Date();
-    const query = tx ? this.query.within(managerOf(tx)) : this.query;
+    const query = tx ? this.query.within(tx) : this.query;
     const reads = [
       () => this.assignments.countAssignments(test.id, tx),
       () => query.snapshotWithExceedances(test.id, declaredCriteria(test.criteria).max_latency_ms),

@@ -2,10 +2,11 @@ import 'reflect-metadata';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig } from '../config/app-config.js';
-import { dataSourceOptions } from './data-source-options.js';
-import { runMigrationsLocked } from './run-migrations.js';
-import { startDatabase } from './start-database.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { dataSourceOptions } from './database/data-source-options.js';
+import { runMigrationsLocked } from './database/run-migrations.js';
+import { startDatabase } from './database/start-database.js';
+import { ENTITIES } from './entities.js';
 
 const usage = `Usage:
   npm run migration:run                 apply pending migrations
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const database = await startDatabase(config, (message) => console.log(message));
   // Migrations take a session advisory lock: as the schema owner when configured, else on DATABASE_DIRECT_URL, never through a transaction pooler.
-  const dataSource = await new DataSource(dataSourceOptions({ url: config.databaseMigrationUrl ?? config.databaseDirectUrl ?? database.url, poolSize: 2 })).initialize();
+  const dataSource = await new DataSource(dataSourceOptions({ url: config.databaseMigrationUrl ?? config.databaseDirectUrl ?? database.url, poolSize: 2, entities: ENTITIES })).initialize();
   try {
     if (command === 'run') {
       const applied = await runMigrationsLocked(dataSource);

@@ -1,11 +1,18 @@
-import { hasAnyRole, type AuthUser } from '../../auth/roles.js';
-import { ActingUserForbiddenError } from './predictions.errors.js';
+import { DomainError } from '../common/errors/domain-error.js';
+import { hasAnyRole, type AuthUser } from './roles.js';
 
 /** Callers that may act for any user and read anyone's predictions and conversations. */
 export const PRIVILEGED_ROLES = ['service', 'admin'] as const;
 
 export function isPrivileged(caller: AuthUser): boolean {
   return hasAnyRole(caller, PRIVILEGED_ROLES);
+}
+
+/** A `user` token asked to act for someone else (only service and admin tokens may pass user_id). */
+export class ActingUserForbiddenError extends DomainError {
+  constructor() {
+    super('FORBIDDEN_USER_ID', 'A user token can only act for itself; user_id needs a service or admin token');
+  }
 }
 
 /**
@@ -16,11 +23,4 @@ export function actingUserId(caller: AuthUser, requestedUserId: string | undefin
   if (requestedUserId === undefined || requestedUserId === caller.sub) return caller.sub;
   if (isPrivileged(caller)) return requestedUserId;
   throw new ActingUserForbiddenError();
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Path ids that are not UUIDs cannot name a row: answer 404 without asking PostgreSQL (which would fail the cast). */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }
