@@ -76,9 +76,9 @@ export default {
   coverageAnalysis: 'perTest',
   mutate: [
     'src/common/hash/fnv1a32.ts',
-    'src/modules/ab-tests/bucketing.ts',
-    'src/modules/ab-tests/lifecycle.ts',
-    'src/modules/ab-tests/traffic-split.ts',
+    'src/modules/ab-tests/assignment/bucketing.ts',
+    'src/modules/ab-tests/lifecycle/lifecycle.ts',
+    'src/modules/ab-tests/lifecycle/traffic-split.ts',
     'src/modules/metrics/log-bucket-sketch.ts',
     'src/modules/metrics/stats/criteria.ts',
     'src/modules/metrics/stats/effect-size.ts',

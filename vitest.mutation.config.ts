@@ -17,9 +17,9 @@ export default defineConfig({
     testTimeout: 60_000,
     include: [
       'src/common/hash/fnv1a32.spec.ts',
-      'src/modules/ab-tests/bucketing.spec.ts',
-      'src/modules/ab-tests/lifecycle.spec.ts',
-      'src/modules/ab-tests/traffic-split.spec.ts',
+      'src/modules/ab-tests/assignment/bucketing.spec.ts',
+      'src/modules/ab-tests/lifecycle/lifecycle.spec.ts',
+      'src/modules/ab-tests/lifecycle/traffic-split.spec.ts',
       'src/modules/metrics/log-bucket-sketch.spec.ts',
       'src/modules/metrics/stats/*.spec.ts',
       'src/modules/model-registry/semver.spec.ts',

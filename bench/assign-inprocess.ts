@@ -60,8 +60,8 @@ async function loadDist(): Promise<Dist> {
   return {
     app: (await from('app.js')) as Dist['app'],
     config: (await from('config/app-config.js')) as Dist['config'],
-    assignment: (await from('modules/ab-tests/assignment.service.js')) as Dist['assignment'],
-    bucketing: (await from('modules/ab-tests/bucketing.js')) as Dist['bucketing'],
+    assignment: (await from('modules/ab-tests/assignment/assignment.service.js')) as Dist['assignment'],
+    bucketing: (await from('modules/ab-tests/assignment/bucketing.js')) as Dist['bucketing'],
   };
 }
 

@@ -73,9 +73,9 @@ async function main(): Promise<void> {
     AppConfig: new (values: unknown) => unknown;
     loadConfig: (env: Record<string, string>) => Record<string, unknown>;
   };
-  const { AssignmentService } = (await from('modules/ab-tests/assignment.service.js')) as { AssignmentService: unknown };
-  const { AssignmentWriter } = (await from('modules/ab-tests/assignment-writer.js')) as { AssignmentWriter: unknown };
-  const { ActiveTestsCache } = (await from('modules/ab-tests/active-tests.cache.js')) as { ActiveTestsCache: unknown };
+  const { AssignmentService } = (await from('modules/ab-tests/assignment/assignment.service.js')) as { AssignmentService: unknown };
+  const { AssignmentWriter } = (await from('modules/ab-tests/assignment/assignment-writer.js')) as { AssignmentWriter: unknown };
+  const { ActiveTestsCache } = (await from('modules/ab-tests/assignment/active-tests.cache.js')) as { ActiveTestsCache: unknown };
   const appConfig = new AppConfig({
     ...loadConfig({
       NODE_ENV: 'production',

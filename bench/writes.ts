@@ -16,11 +16,18 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrationsLocked } from '../src/database/run-migrations.js';
-import { AssignmentWriter } from '../src/modules/ab-tests/assignment-writer.js';
-import { AggregateStore } from '../src/modules/metrics/aggregate-store.js';
+import { Transactions } from '../src/database/transactions.js';
+import { AssignmentWriter } from '../src/modules/ab-tests/assignment/assignment-writer.js';
+import { PostgresAssignmentStore } from '../src/modules/ab-tests/assignment/assignment.store.js';
+import { PostgresAbTestRepository } from '../src/modules/ab-tests/ab-test.repository.js';
+import { AbTestsRecording } from '../src/modules/ab-tests/results/ab-test-metrics.service.js';
+import { PostgresAggregateStore } from '../src/modules/metrics/aggregate-store.js';
+import { FlushWriter } from '../src/modules/metrics/flush-writer.js';
+import { MetricsConfig } from '../src/modules/metrics/metrics.config.js';
+import { RecordingTestsPort } from '../src/modules/metrics/recording-tests.js';
 import { MetricsIngestionService } from '../src/modules/metrics/metrics-ingestion.service.js';
 import { MetricsService } from '../src/modules/metrics/metrics.service.js';
-import type { MetricEvent } from '../src/modules/metrics/metric-events.js';
+import { parseMetricBatch, type MetricEvent } from '../src/modules/metrics/metric-events.js';
 import { benchLog, runMain, withBenchPostgres } from './support/server.js';
 import { fmt, table } from './support/report.js';
 
@@ -91,7 +98,7 @@ async function main(): Promise<void> {
     log(`1/3 ${fmt(users)} brand-new users, ${concurrency} in flight`);
     let statements = 0;
     const assignments = await measure(databaseUrl, ['ab_test_assignments', 'ab_test_assignment_counts'], async (db) => {
-      const writer = new AssignmentWriter(db);
+      const writer = new AssignmentWriter(new PostgresAssignmentStore(db));
       let next = 0;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
@@ -106,18 +113,21 @@ async function main(): Promise<void> {
 
     log(`2/3 ${batches} ingested batches of 1,000 events, 8 in flight`);
     const ingestion = await measure(databaseUrl, ['metric_aggregates', 'metric_rollups'], async (db) => {
-      const service = new MetricsIngestionService(db, new AggregateStore(db));
+      const service = new MetricsIngestionService(new Transactions(db), new PostgresAggregateStore(db));
       let next = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          while (next < batches) await service.ingest(testId, events(1000, next++));
+          while (next < batches) await service.ingest(testId, parseMetricBatch({ events: events(1000, next++) }));
         }),
       );
     });
 
     log(`3/3 ${flushes} in-process flushes of 10,000 recorded requests each`);
     const flushing = await measure(databaseUrl, ['metric_aggregates', 'metric_rollups', 'metric_flushes'], async (db) => {
-      const metrics = new MetricsService(new AggregateStore(db), loadConfig({}));
+      const store = new PostgresAggregateStore(db);
+      const recording = new RecordingTestsPort();
+      new AbTestsRecording(recording, new PostgresAbTestRepository(db)).onModuleInit();
+      const metrics = new MetricsService(new FlushWriter(new Transactions(db), store, recording), store, MetricsConfig.of(loadConfig({})));
       for (let f = 0; f < flushes; f++) {
         for (let i = 0; i < 10_000; i++) metrics.recordRequest(testId, i % 2 ? 'a' : 'b', { latencyMs: 5 + (i % 300), error: i % 50 === 0 });
         await metrics.flushNow();

@@ -4,6 +4,7 @@ import { createRemoteJWKSet, customFetch, errors, type JWTHeaderParameters } fro
 import { AppConfig, type OidcConfig } from '../config/app-config.js';
 import { AuthError } from './auth.errors.js';
 import { VerifiedTokenCache } from './verified-token-cache.js';
+import { describeError } from '../common/logging/describe-error.js';
 
 /** Signature algorithms accepted from the provider (never HS*: its keys are public). */
 export const OIDC_ALGORITHMS = ['RS256', 'ES256'] as const;
@@ -15,6 +16,12 @@ const MAX_RETRY_MS = 30_000;
 const FETCH_TIMEOUT_MS = 5000;
 
 type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
+
+/** Where people sign in at the provider (from its discovery document). */
+export interface ProviderEndpoints {
+  authorization: string;
+  token: string;
+}
 
 /**
  * The OpenID provider's signing keys (jose's remote JWK set): discovered from
@@ -28,6 +35,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('OIDC');
   private readonly oidc: OidcConfig | null;
   private keySet: RemoteKeySet | null = null;
+  private discovered: ProviderEndpoints | null = null;
   /** KeyObjects for jsonwebtoken, made once per imported key. */
   private readonly keyObjects = new WeakMap<object, KeyObject>();
   private timer: NodeJS.Timeout | null = null;
@@ -57,6 +65,11 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     return this.oidc?.issuer ?? null;
   }
 
+  /** The provider's authorization and token endpoints; null until discovery has succeeded. */
+  get endpoints(): ProviderEndpoints | null {
+    return this.discovered;
+  }
+
   /** The public key for a provider token's header; throws AuthError (401 unknown key, 503 provider unreachable). */
   async keyFor(header: { alg?: unknown; kid?: unknown }): Promise<KeyObject> {
     const keySet = this.keySet;
@@ -72,7 +85,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
         throw AuthError.invalidToken("the identity provider has no signing key with this token's \"kid\"");
       }
       if (error instanceof errors.JOSENotSupported) throw AuthError.invalidToken('the token names a key type or algorithm this service does not accept');
-      this.log.warn(`re-reading the provider's keys failed: ${describe(error)}`);
+      this.log.warn(`re-reading the provider's keys failed: ${describeError(error)}`);
       throw AuthError.providerUnavailable();
     }
     let keyObject = this.keyObjects.get(key);
@@ -93,9 +106,14 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     try {
       const response = await fetch(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'error' });
       if (response.status !== 200) throw new Error(`discovery answered ${response.status}`);
-      const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+      const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown };
       if (document.issuer !== issuer) throw new Error(`discovery names the issuer ${JSON.stringify(document.issuer)}, not OIDC_ISSUER ${JSON.stringify(issuer)}`);
       if (typeof document.jwks_uri !== 'string') throw new Error('discovery has no jwks_uri');
+      const endpoints =
+        typeof document.authorization_endpoint === 'string' && typeof document.token_endpoint === 'string'
+          ? { authorization: document.authorization_endpoint, token: document.token_endpoint }
+          : null;
+      if (!endpoints && this.oidc!.signIn) throw new Error('discovery has no authorization_endpoint or token_endpoint (needed for the dashboard sign-in, OIDC_CLIENT_ID)');
       const keySet = createRemoteJWKSet(new URL(document.jwks_uri), {
         cacheMaxAge: Infinity, // re-read by the background refresh, never on the request path
         cooldownDuration: cooldownMs,
@@ -104,12 +122,13 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
       });
       await keySet.reload();
       this.keySet = keySet;
+      this.discovered = endpoints;
       this.verifiedTokens.clear();
       this.retryMs = 1000;
       this.log.log(`signing keys of ${issuer} loaded from ${document.jwks_uri}`);
       this.schedule(REFRESH_MS, () => this.refresh(keySet));
     } catch (error) {
-      this.log.warn(`the identity provider ${issuer} is not reachable (${describe(error)}); its tokens get 503 until it is; retrying in ${this.retryMs / 1000} s`);
+      this.log.warn(`the identity provider ${issuer} is not reachable (${describeError(error)}); its tokens get 503 until it is; retrying in ${this.retryMs / 1000} s`);
       const retryMs = this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, MAX_RETRY_MS);
       this.schedule(retryMs, () => this.discover(cooldownMs));
@@ -137,7 +156,7 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
       // A key the provider dropped must stop vouching for tokens verified with it.
       this.verifiedTokens.clear();
     } catch (error) {
-      this.log.warn(`refreshing the provider's keys failed (${describe(error)}); keeping the keys already loaded`);
+      this.log.warn(`refreshing the provider's keys failed (${describeError(error)}); keeping the keys already loaded`);
     }
     this.schedule(REFRESH_MS, () => this.refresh(keySet));
   }
@@ -147,10 +166,4 @@ export class OidcKeys implements OnModuleInit, OnModuleDestroy {
     this.timer = setTimeout(() => void task(), ms);
     this.timer.unref();
   }
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }

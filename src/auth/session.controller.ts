@@ -9,6 +9,7 @@ import { clearedSessionCookie, sessionCookie } from './session-cookie.js';
 import { Authenticator } from './authenticator.js';
 import { AuthError } from './auth.errors.js';
 import { parseBearer } from './request-token.js';
+import { OidcSignIn } from './oidc-sign-in.service.js';
 
 /** Default cookie lifetime for a token without an `exp` claim. */
 const SESSION_WITHOUT_EXPIRY_SECONDS = 12 * 60 * 60;
@@ -22,22 +23,45 @@ export class SessionStatusResponse {
 
   @ApiProperty({ example: ['admin'], enum: ['admin', 'service', 'user'], isArray: true })
   roles: string[];
+
+  @ApiProperty({
+    example: 'Example SSO',
+    nullable: true,
+    type: String,
+    description: 'The identity provider the dashboard signs in with (OIDC_PROVIDER_NAME); null: sign in with a token',
+  })
+  provider: string | null;
+
+  @ApiProperty({
+    example: '/api/v1/auth/oidc/login',
+    nullable: true,
+    type: String,
+    description: 'Where a browser starts the sign-in at the provider; null when OIDC_CLIENT_ID is not set',
+  })
+  provider_sign_in_url: string | null;
 }
 
 @ApiTags('auth')
 @Controller('auth/session')
 export class SessionController {
-  constructor(private readonly authenticator: Authenticator) {}
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly oidcSignIn: OidcSignIn,
+  ) {}
 
   @Get()
   @ApiOperation({
     summary: 'Whether the browser is signed in, and as whom',
-    description: 'Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app.',
+    description:
+      'Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app, ' +
+      'and whether its sign-in page offers the identity provider (`provider`, `provider_sign_in_url`).',
   })
   @ApiOkResponse({ type: SessionStatusResponse })
   async status(@Req() request: FastifyRequest): Promise<SessionStatusResponse> {
     const user = await this.authenticator.authenticate(request).catch(() => null);
-    return user ? { signed_in: true, sub: user.sub, roles: user.roles } : { signed_in: false, sub: null, roles: [] };
+    const provider = this.oidcSignIn.providerName;
+    const signIn = { provider, provider_sign_in_url: provider === null ? null : '/api/v1/auth/oidc/login' };
+    return user ? { signed_in: true, sub: user.sub, roles: user.roles, ...signIn } : { signed_in: false, sub: null, roles: [], ...signIn };
   }
 
   @Post()

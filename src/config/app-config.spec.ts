@@ -134,6 +134,36 @@ describe('token settings', () => {
       audience: 'model-ab-api',
       rolesClaim: 'realm_access.roles',
       roleMap: { 'ml-admin': 'admin', 'ml-service': 'service', 'ml-user': 'user' },
+      signIn: null,
+    });
+  });
+
+  it('reads the dashboard sign-in through the provider (OIDC_CLIENT_ID and its settings)', () => {
+    const issuer = { OIDC_ISSUER: 'https://login.example/realms/ml' };
+    expect(loadConfig({ ...issuer, OIDC_CLIENT_ID: 'model-ab-dashboard' }).oidc?.signIn).toEqual({
+      clientId: 'model-ab-dashboard',
+      clientSecret: null,
+      redirectUri: null,
+      scopes: 'openid',
+      authorizeParams: {},
+      providerName: 'login.example',
+    });
+    const full = loadConfig({
+      ...issuer,
+      OIDC_CLIENT_ID: 'model-ab-dashboard',
+      OIDC_CLIENT_SECRET: 's3cret value',
+      OIDC_REDIRECT_URI: 'https://ab.example/api/v1/auth/oidc/callback',
+      OIDC_SCOPES: ' openid  profile api ',
+      OIDC_AUTHORIZE_PARAMS: 'audience=https%3A%2F%2Fmodel-ab&prompt=login',
+      OIDC_PROVIDER_NAME: 'Example SSO',
+    }).oidc?.signIn;
+    expect(full).toEqual({
+      clientId: 'model-ab-dashboard',
+      clientSecret: 's3cret value',
+      redirectUri: 'https://ab.example/api/v1/auth/oidc/callback',
+      scopes: 'openid profile api',
+      authorizeParams: { audience: 'https://model-ab', prompt: 'login' },
+      providerName: 'Example SSO',
     });
   });
 
@@ -146,6 +176,14 @@ describe('token settings', () => {
     [{ OIDC_ISSUER: 'not a url' }, "OIDC_ISSUER must be the provider's issuer URL"],
     [{ OIDC_ISSUER: 'https://a.example', OIDC_ROLE_MAP: 'x=root' }, 'OIDC_ROLE_MAP entries look like'],
     [{ OIDC_ISSUER: 'https://a.example', OIDC_ROLES_CLAIM: 'a..b' }, 'OIDC_ROLES_CLAIM must be a claim name'],
+    [{ OIDC_CLIENT_ID: 'x' }, 'OIDC_CLIENT_ID needs OIDC_ISSUER'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_SECRET: 'x' }, 'OIDC_CLIENT_SECRET needs OIDC_CLIENT_ID'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_ID: 'a b' }, 'OIDC_CLIENT_ID must be 1–200 printable characters'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_ID: 'x', OIDC_REDIRECT_URI: 'http://ab.example/api/v1/auth/oidc/callback' }, 'OIDC_REDIRECT_URI must be'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_ID: 'x', OIDC_REDIRECT_URI: 'https://ab.example/callback' }, 'OIDC_REDIRECT_URI must be'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_ID: 'x', OIDC_AUTHORIZE_PARAMS: 'state=fixed' }, 'OIDC_AUTHORIZE_PARAMS may not set state'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_ID: 'x', OIDC_AUTHORIZE_PARAMS: 'audience' }, 'OIDC_AUTHORIZE_PARAMS must look like'],
+    [{ OIDC_ISSUER: 'https://a.example', OIDC_CLIENT_ID: 'x', OIDC_SCOPES: 'openid "x"' }, 'OIDC_SCOPES must be scope names'],
   ])('%j is refused', (env, message) => {
     expect(() => loadConfig(env, '/srv')).toThrow(message);
   });

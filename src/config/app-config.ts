@@ -96,7 +96,30 @@ export interface OidcConfig {
   rolesClaim: string;
   /** Provider role → model-ab role; null means provider roles named admin, service or user count as such. */
   roleMap: Record<string, Role> | null;
+  /** Dashboard sign-in through the provider (authorization code + PKCE); null: the dashboard takes pasted tokens. */
+  signIn: OidcSignInConfig | null;
 }
+
+/** The dashboard's client at the provider (OIDC_CLIENT_ID and friends). */
+export interface OidcSignInConfig {
+  clientId: string;
+  /** Confidential client (client_secret_basic at the token endpoint); null: a public client, PKCE only. */
+  clientSecret: string | null;
+  /** Registered at the provider; null: `<origin of the request>/api/v1/auth/oidc/callback`. */
+  redirectUri: string | null;
+  /** `scope` of the authorization request. */
+  scopes: string;
+  /** Extra authorization request parameters (`audience` for Auth0, `resource`, `prompt`, …). */
+  authorizeParams: Record<string, string>;
+  /** Shown on the sign-in button: "Sign in with <name>". */
+  providerName: string;
+}
+
+/** The path of the sign-in callback (OIDC_REDIRECT_URI must end with it). */
+export const OIDC_CALLBACK_PATH = '/api/v1/auth/oidc/callback';
+/** Authorization request parameters the service sets itself; OIDC_AUTHORIZE_PARAMS may not. */
+const RESERVED_AUTHORIZE_PARAMS = ['client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce', 'code_challenge', 'code_challenge_method', 'response_mode'];
+const OIDC_SIGN_IN_VARIABLES = ['OIDC_CLIENT_SECRET', 'OIDC_REDIRECT_URI', 'OIDC_SCOPES', 'OIDC_AUTHORIZE_PARAMS', 'OIDC_PROVIDER_NAME'];
 
 /** A bad configuration value: the message is one line that names the variable. */
 export class ConfigError extends Error {
@@ -196,7 +219,7 @@ function claimValue(env: Env, name: string, fallback: string): string {
 
 function oidcConfig(env: Env, jwtIssuer: string, jwtAudience: string): OidcConfig | null {
   const issuer = read(env, 'OIDC_ISSUER');
-  const others = ['OIDC_AUDIENCE', 'OIDC_ROLES_CLAIM', 'OIDC_ROLE_MAP'].filter((name) => read(env, name) !== undefined);
+  const others = ['OIDC_AUDIENCE', 'OIDC_ROLES_CLAIM', 'OIDC_ROLE_MAP', 'OIDC_CLIENT_ID', ...OIDC_SIGN_IN_VARIABLES].filter((name) => read(env, name) !== undefined);
   if (issuer === undefined) {
     if (others.length > 0) throw new ConfigError(others[0]!, 'needs OIDC_ISSUER');
     return null;
@@ -207,8 +230,7 @@ function oidcConfig(env: Env, jwtIssuer: string, jwtAudience: string): OidcConfi
   } catch {
     throw new ConfigError('OIDC_ISSUER', `must be the provider's issuer URL (https://…), got "${issuer}"`);
   }
-  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
     throw new ConfigError('OIDC_ISSUER', `must use https:// (http:// only on loopback), got "${issuer}"`);
   }
   if (issuer === jwtIssuer) throw new ConfigError('OIDC_ISSUER', 'must differ from JWT_ISSUER (the issuer tells which key verifies a token)');
@@ -216,7 +238,50 @@ function oidcConfig(env: Env, jwtIssuer: string, jwtAudience: string): OidcConfi
   if (!/^[A-Za-z0-9_:\-/]+(\.[A-Za-z0-9_:\-/]+)*$/.test(rolesClaim)) {
     throw new ConfigError('OIDC_ROLES_CLAIM', `must be a claim name or a dotted path such as realm_access.roles, got "${rolesClaim}"`);
   }
-  return { issuer, audience: claimValue(env, 'OIDC_AUDIENCE', jwtAudience), rolesClaim, roleMap: roleMap(env) };
+  return { issuer, audience: claimValue(env, 'OIDC_AUDIENCE', jwtAudience), rolesClaim, roleMap: roleMap(env), signIn: oidcSignIn(env, url) };
+}
+
+function isLoopback(url: URL): boolean {
+  return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
+
+/** OIDC_CLIENT_ID and the settings that only mean something with it. */
+function oidcSignIn(env: Env, issuer: URL): OidcSignInConfig | null {
+  const clientId = read(env, 'OIDC_CLIENT_ID');
+  if (clientId === undefined) {
+    const orphan = OIDC_SIGN_IN_VARIABLES.find((name) => read(env, name) !== undefined);
+    if (orphan) throw new ConfigError(orphan, 'needs OIDC_CLIENT_ID');
+    return null;
+  }
+  if (!/^[\x21-\x7e]{1,200}$/.test(clientId)) throw new ConfigError('OIDC_CLIENT_ID', `must be 1–200 printable characters without spaces, got "${clientId}"`);
+  const clientSecret = read(env, 'OIDC_CLIENT_SECRET') ?? null;
+  if (clientSecret !== null && !/^[\x20-\x7e]{1,500}$/.test(clientSecret)) throw new ConfigError('OIDC_CLIENT_SECRET', 'must be 1–500 printable characters');
+  const redirectUri = read(env, 'OIDC_REDIRECT_URI') ?? null;
+  if (redirectUri !== null) {
+    let url: URL | null = null;
+    try {
+      url = new URL(redirectUri);
+    } catch {
+      // refused below
+    }
+    if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))) || url.pathname !== OIDC_CALLBACK_PATH || url.search || url.hash) {
+      throw new ConfigError('OIDC_REDIRECT_URI', `must be this service's https:// URL (http:// only on loopback) ending in ${OIDC_CALLBACK_PATH}, got "${redirectUri}"`);
+    }
+  }
+  const scopes = (read(env, 'OIDC_SCOPES') ?? 'openid').split(/\s+/).filter(Boolean);
+  if (!scopes.every((scope) => /^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope))) throw new ConfigError('OIDC_SCOPES', `must be scope names separated by spaces, got "${read(env, 'OIDC_SCOPES')}"`);
+  const authorizeParams: Record<string, string> = {};
+  const rawParams = read(env, 'OIDC_AUTHORIZE_PARAMS');
+  if (rawParams !== undefined) {
+    for (const [name, value] of new URLSearchParams(rawParams)) {
+      if (!/^[a-z_]{1,50}$/.test(name) || !value) throw new ConfigError('OIDC_AUTHORIZE_PARAMS', `must look like name=value&other=value (URL-encoded), got "${rawParams}"`);
+      if (RESERVED_AUTHORIZE_PARAMS.includes(name)) throw new ConfigError('OIDC_AUTHORIZE_PARAMS', `may not set ${name} (the service sets it)`);
+      authorizeParams[name] = value;
+    }
+  }
+  const providerName = read(env, 'OIDC_PROVIDER_NAME') ?? issuer.host;
+  if (providerName.length > 60 || /\p{Cc}/u.test(providerName)) throw new ConfigError('OIDC_PROVIDER_NAME', 'must be at most 60 characters without control characters');
+  return { clientId, clientSecret, redirectUri, scopes: scopes.join(' '), authorizeParams, providerName };
 }
 
 /** OIDC_ROLE_MAP: `provider-role=admin,another=service,…`. */

@@ -56,7 +56,7 @@ export async function registerDashboard(app: NestFastifyApplication, options: Da
         indexHtml ??= await fs.readFile(path.join(dir, 'index.html'));
       } catch {
         return sendError(
-          new DomainError('DASHBOARD_NOT_BUILT', 'unavailable', 'The dashboard has not been built: run `npm run build` (npm start does it)'),
+          new DomainError('DASHBOARD_NOT_BUILT', 'The dashboard has not been built: run `npm run build` (npm start does it)'),
           request,
           reply,
           errorLogger,

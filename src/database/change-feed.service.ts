@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
+import { managerOf, type Tx } from './transactions.js';
+import { describeError } from '../common/logging/describe-error.js';
 
 export const CHANGE_CHANNEL = 'model_ab_changes';
 
@@ -43,14 +45,14 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
     return () => this.listeners.delete(listener);
   }
 
-  /** NOTIFY every instance (this one included). Pass the transaction's manager to publish at commit. */
-  async publish(change: Change, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource.manager).query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
+  /** NOTIFY every instance (this one included). Pass the transaction to publish at its commit. */
+  async publish(change: Change, tx?: Tx): Promise<void> {
+    await (tx ? managerOf(tx) : this.dataSource.manager).query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.connect().catch((error: unknown) => {
-      this.logger.warn(`LISTEN connection failed (${describe(error)}); retrying`);
+      this.logger.warn(`LISTEN connection failed (${describeError(error)}); retrying`);
       this.scheduleReconnect();
     });
   }
@@ -66,7 +68,7 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: directDatabaseUrl(this.config), connectionTimeoutMillis: 2000, keepAlive: true, application_name: 'model-ab-listen' });
     client.on('error', (error) => {
-      this.logger.warn(`LISTEN connection lost: ${describe(error)}`);
+      this.logger.warn(`LISTEN connection lost: ${describeError(error)}`);
       if (this.client === client) this.client = null;
       client.end().catch(() => undefined);
       this.scheduleReconnect();
@@ -99,7 +101,7 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.connect().catch((error: unknown) => {
-        this.logger.debug(`LISTEN reconnect failed: ${describe(error)}`);
+        this.logger.debug(`LISTEN reconnect failed: ${describeError(error)}`);
         this.backoffMs = Math.max(this.backoffMs, 500);
         this.scheduleReconnect();
       });
@@ -112,12 +114,8 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
       try {
         listener(change);
       } catch (error) {
-        this.logger.error(`change listener failed: ${describe(error)}`);
+        this.logger.error(`change listener failed: ${describeError(error)}`);
       }
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

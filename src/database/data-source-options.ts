@@ -1,5 +1,4 @@
 import type { DataSourceOptions } from 'typeorm';
-import { ENTITIES } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
 import { UnnamedStatementsClient } from './pooler-safe-client.js';
 
@@ -12,6 +11,11 @@ export interface DataSourceSettings {
    * (it would be missing on the next server connection). Default `session`.
    */
   poolMode?: 'session' | 'transaction';
+  /**
+   * Entity classes. The app leaves this empty (each module registers its own with
+   * TypeOrmModule.forFeature); tools that need the whole schema pass src/entities.ts.
+   */
+  entities?: DataSourceOptions['entities'];
 }
 
 /** The one definition of how we talk to PostgreSQL; `synchronize` is off everywhere. */
@@ -19,7 +23,7 @@ export function dataSourceOptions(settings: DataSourceSettings): DataSourceOptio
   return {
     type: 'postgres',
     url: settings.url,
-    entities: ENTITIES,
+    entities: settings.entities ?? [],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     migrationsRun: false,

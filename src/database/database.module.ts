@@ -8,6 +8,7 @@ import { ChangeFeed } from './change-feed.service.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { RetentionJob } from './retention-job.js';
 import { Transactions } from './transactions.js';
+import { DatabaseHealth } from './database-health.js';
 
 /** Pending migrations on a short-lived connection as the schema owner (DATABASE_MIGRATION_URL). */
 async function migrateAsOwner(url: string): Promise<Migration[]> {
@@ -26,13 +27,13 @@ function logApplied(applied: Migration[]): void {
 
 /**
  * The DataSource (migrated at start, as the schema owner when DATABASE_MIGRATION_URL is set), the
- * transaction helper (Transactions), the cross-instance change feed, advisory locks on the direct connection and the retention job (tasks
+ * transaction helper (Transactions), the readiness probe (DatabaseHealth), the cross-instance change feed, advisory locks on the direct connection and the retention job (tasks
  * registered by the modules that own the tables), for every module.
  */
 @Global()
 @Module({
-  providers: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions],
-  exports: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions],
+  providers: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions, DatabaseHealth],
+  exports: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions, DatabaseHealth],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
@@ -44,6 +45,8 @@ function logApplied(applied: Migration[]): void {
         // Nest's default is 9 retries 3 s apart; a database that is not there at start should say so quickly.
         return {
           ...dataSourceOptions({ url: config.databaseUrl, poolSize: config.dbPoolSize, poolMode: config.databasePoolMode }),
+          // Each module registers its entities (TypeOrmModule.forFeature); database/ knows none of them.
+          autoLoadEntities: true,
           retryAttempts: 2,
           retryDelay: 1000,
           // Read by the factory below (not a TypeORM option).

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { AdvisoryLocks } from './advisory-locks.js';
+import { describeError } from '../common/logging/describe-error.js';
 
 /**
  * One kind of data with a retention: the module that owns the table registers it (see
@@ -79,7 +80,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     const interval = this.config.retentionIntervalMs;
     const first = interval * (0.1 + 0.9 * Math.random());
     const tick = () => {
-      this.runNow().catch((error: unknown) => this.logger.warn(`retention run failed (retried next interval): ${describe(error)}`));
+      this.runNow().catch((error: unknown) => this.logger.warn(`retention run failed (retried next interval): ${describeError(error)}`));
     };
     this.timer = setTimeout(() => {
       tick();
@@ -128,8 +129,4 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     });
     return result.ran ? result.value : { outcome: 'locked', deleted: {} };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

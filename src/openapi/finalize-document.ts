@@ -1,5 +1,5 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { ERROR_CODES } from '../common/errors/error-codes.js';
+import { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorCodeInfo } from '../common/errors/error-codes.js';
 import { reasonPhrase } from '../common/errors/http-status.js';
 
 /*
@@ -78,17 +78,18 @@ function genericErrors(method: string, operation: Operation, secured: boolean): 
 }
 
 /** Known codes a response description names, in order. */
-function codesIn(description: string): string[] {
-  return (description.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? []).filter((code, i, all) => ERROR_CODES[code] && all.indexOf(code) === i);
+function codesIn(description: string): ErrorCode[] {
+  const named: string[] = description.match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? [];
+  return named.filter((code, i) => named.indexOf(code) === i).filter(isErrorCode);
 }
 
 function errorExamples(status: number, description: string): Json {
   const codes = codesIn(description);
-  const defaults: Record<number, string> = { 400: 'VALIDATION_FAILED', 401: 'AUTH_REQUIRED', 403: 'FORBIDDEN_ROLE', 404: 'NOT_FOUND', 503: 'SHUTTING_DOWN' };
+  const defaults: Record<number, ErrorCode> = { 400: 'VALIDATION_FAILED', 401: 'AUTH_REQUIRED', 403: 'FORBIDDEN_ROLE', 404: 'NOT_FOUND', 503: 'SHUTTING_DOWN' };
   if (codes.length === 0 && defaults[status]) codes.push(defaults[status]!);
   const examples: Json = {};
   for (const code of codes) {
-    const info = ERROR_CODES[code]!;
+    const info: ErrorCodeInfo = ERROR_CODES[code];
     const value: Json = { status_code: status, error: reasonPhrase(status), message: info.message, code };
     if (info.details === 'fields') value.details = [{ field: 'traffic_split.a', problems: [info.message] }];
     else if (info.details) value.details = info.details;
@@ -217,7 +218,9 @@ export function finalizeOpenApiDocument(document: OpenAPIObject): OpenAPIObject 
       for (const [status, response] of Object.entries(operation.responses)) {
         response.headers = { 'x-request-id': { $ref: '#/components/headers/RequestId' }, ...(response.headers ?? {}) };
         if (Number(status) >= 400) {
-          response.content = { 'application/json': { schema: { $ref: ERROR_BODY_REF }, examples: errorExamples(Number(status), response.description) } };
+          // Browser navigations (the dashboard's sign-in) may also answer errors as a page: keep a declared text/html.
+          const page = response.content?.['text/html'];
+          response.content = { 'application/json': { schema: { $ref: ERROR_BODY_REF }, examples: errorExamples(Number(status), response.description) }, ...(page ? { 'text/html': page } : {}) };
         }
         if (status === '429') response.headers['Retry-After'] = { $ref: '#/components/headers/RetryAfter' };
       }

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { count, pValue } from '../../web/src/format.js';
+import { count, ms, percent, pValue } from '../../web/src/format.js';
 import { MetricsIngestionService } from '../../src/modules/metrics/metrics-ingestion.service.js';
-import type { MetricEvent } from '../../src/modules/metrics/metric-events.js';
+import { parseMetricBatch, type MetricEvent } from '../../src/modules/metrics/metric-events.js';
 import { bearer, registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { seriousA11yViolations } from './support/axe.js';
@@ -20,6 +20,15 @@ if (browserCheck.skipReason) console.log(browserCheck.skipReason);
 const FIRST_LOAD_JS_BUDGET = 300 * 1024;
 const FIGURES_BUDGET_MS = 1000;
 const SCREENSHOTS = path.resolve('docs/images');
+
+/** A screenshot for the README of the page from its top down to the end of `section` (not under CI: they are committed). */
+async function screenshotDownTo(page: Page, section: ReturnType<Page['getByRole']>, file: string): Promise<void> {
+  if (process.env.CI === 'true') return;
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const box = (await section.boundingBox())!;
+  await fs.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, file), fullPage: true, clip: { x: 0, y: 0, width: 1360, height: Math.ceil(box.y + box.height + 16) } });
+}
 
 interface ResultsBody {
   status: string;
@@ -85,7 +94,7 @@ describe.skipIf(!browserCheck.path)('dashboard in Chromium', () => {
 
   beforeAll(async () => {
     await build({ configFile: path.resolve('web/vite.config.ts'), logLevel: 'error' });
-    t = await createTestApp({ SEED_EXAMPLE_MODELS: 'true', METRICS_FLUSH_MS: '100', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
+    t = await createTestApp({ SEED_EXAMPLE_MODELS: 'true', METRICS_FLUSH_MS: '100', RATE_LIMIT_WRITES_PER_MINUTE: '0', ROLLOUT_CHECK_MS: '200' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as { port: number }).port}`;
     browser = await chromium.launch({ executablePath: browserCheck.path!, args: ['--no-sandbox'] });
@@ -307,6 +316,151 @@ describe.skipIf(!browserCheck.path)('dashboard in Chromium', () => {
     expect(watch.problems).toEqual([]);
   });
 
+  it('a shadow test’s page shows the comparison of /results (agreement and its interval, latencies, b’s errors, confusion, decision) and follows it live', async () => {
+    const modelType = await registerModelType(t, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }], 'shadow');
+    const created = (await api('POST', '/api/v1/ab-tests', t.tokens.admin, {
+      name: 'Shadow: ranking v2 on live inputs',
+      model_type: modelType,
+      variant_a: 'v1.0.0',
+      variant_b: 'v2.0.0',
+      mode: 'shadow',
+      shadow_sample_rate: 1,
+      criteria: { min_requests: 100, min_agreement: 0.8, max_error_rate: 0.2 },
+    })) as { test_id: string };
+    const id = created.test_id;
+    await api('POST', `/api/v1/ab-tests/${id}/start`, t.tokens.admin);
+    // What a remote client that runs both models reports: a's answer, then b's on the same input.
+    const labels = ['safe', 'toxic', 'pii'];
+    const comparisons = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => {
+        const i = from + k;
+        const labelA = labels[i % 3]!;
+        if (i % 25 === 24) return { type: 'comparison', label_a: labelA, latency_ms_a: 4 + (i % 7), error_b: true };
+        const labelB = i % 10 === 9 ? labels[(i + 1) % 3]! : labelA;
+        return { type: 'comparison', label_a: labelA, label_b: labelB, latency_ms_a: 4 + (i % 7), latency_ms_b: 6 + (i % 9) };
+      });
+    const served = (n: number) => Array.from({ length: n }, (_, i) => ({ variant: 'a', latency_ms: 4 + (i % 7), error: false }));
+    await api('POST', `/api/v1/ab-tests/${id}/metrics`, t.tokens.service, { events: [...comparisons(0, 80), ...served(80)] });
+
+    const shadowOf = async () => {
+      const body = (await api('GET', `/api/v1/ab-tests/${id}/results`, t.tokens.service)) as {
+        shadow: {
+          compared: number;
+          dropped: number;
+          agreement: { rate: number; ci95: [number, number] };
+          confusion: Record<string, Record<string, number>>;
+          latency_ms: { a: { p50: number; p95: number; p99: number }; b: { p50: number; p95: number; p99: number } };
+          errors_b: { n: number; rate: number };
+        };
+        recommendation: { decision: 'keep_shadowing' | 'ready_for_ab' };
+      };
+      return body;
+    };
+    let expected = await shadowOf();
+    for (let i = 0; expected.shadow.compared + expected.shadow.errors_b.n < 80 && i < 50; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expected = await shadowOf();
+    }
+    expect(expected.shadow).toMatchObject({ compared: 77, dropped: 0, errors_b: { n: 3 } });
+    expect(expected.recommendation.decision).toBe('keep_shadowing'); // 77 of the 100 comparisons asked for
+
+    const { page, watch } = await signedIn(t.tokens.admin);
+    await page.goto(`${base}/ab-tests/${id}`);
+    const section = page.getByRole('region', { name: 'Shadow comparison' });
+    await section.waitFor();
+    const agreement = (body: Awaited<ReturnType<typeof shadowOf>>) =>
+      `${percent(body.shadow.agreement.rate, 2)} (95% CI ${percent(body.shadow.agreement.ci95[0], 2)} – ${percent(body.shadow.agreement.ci95[1], 2)}, Wilson)`;
+    expect(await page.getByTestId('shadow-agreement').textContent()).toBe(agreement(expected));
+    expect(await section.locator('p').first().textContent()).toBe(
+      `Everyone is served a; b ran on ${count(expected.shadow.compared)} of the same inputs (0 dropped because the queue was full, 3 failed runs of b, ${percent(expected.shadow.errors_b.rate, 2)}).`,
+    );
+    const { a, b } = expected.shadow.latency_ms;
+    expect(await section.locator('dd').nth(1).textContent()).toBe(`${ms(a.p50)} / ${ms(a.p95)} / ${ms(a.p99)}`);
+    expect(await section.locator('dd').nth(2).textContent()).toBe(`${ms(b.p50)} / ${ms(b.p95)} / ${ms(b.p99)}`);
+    // The confusion table: every cell is the count of /results (rows a's label, columns b's).
+    const table = section.getByRole('table');
+    const columns = (await table.locator('thead th').allTextContents()).slice(1);
+    expect(columns).toEqual(['pii', 'safe', 'toxic']);
+    for (const row of await table.locator('tbody tr').all()) {
+      const labelA = (await row.locator('th').textContent())!;
+      const cells = await row.locator('td').allTextContents();
+      expect(cells, labelA).toEqual(columns.map((labelB) => count(expected.shadow.confusion[labelA]?.[labelB] ?? 0)));
+    }
+    expect(await page.locator('.recommendation .badge, .title-row .badge').allTextContents()).toEqual(['active', 'shadow', 'keep shadowing']);
+    expect(await section.locator('p').last().textContent()).toContain('Decision for this shadow test: keep shadowing.');
+    // Everyone is served a: no split to change (graduating to an A/B test is the API's POST /graduate).
+    expect(await page.getByRole('button').allTextContents()).toEqual(['Sign out', 'Pause test', 'Complete test…']);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // More comparisons arrive: the page follows without a reload, up to "ready for A/B".
+    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same document'));
+    await api('POST', `/api/v1/ab-tests/${id}/metrics`, t.tokens.service, { events: [...comparisons(80, 70), ...served(70)] });
+    await expect.poll(async () => (await shadowOf()).shadow.compared + (await shadowOf()).shadow.errors_b.n, { timeout: 10_000 }).toBe(150);
+    expected = await shadowOf();
+    expect(expected.recommendation.decision).toBe('ready_for_ab');
+    await expect.poll(() => page.getByTestId('shadow-agreement').textContent(), { timeout: 10_000 }).toBe(agreement(expected));
+    await expect.poll(() => page.locator('.recommendation .badge, .title-row .badge').allTextContents(), { timeout: 10_000 }).toContain('ready for A/B');
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same document');
+    await screenshotDownTo(page, section, 'dashboard-shadow.png');
+
+    // The list says what the test is and recommends.
+    await page.getByRole('link', { name: 'Tests', exact: true }).click();
+    const row = page.getByRole('row', { name: /Shadow: ranking v2 on live inputs/ });
+    await expect.poll(() => row.textContent(), { timeout: 10_000 }).toContain('ready for A/B');
+    expect(await row.locator('td').allTextContents()).toEqual(expect.arrayContaining(['active shadow', 'a serves all', count(150), count(0)]));
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(watch.problems).toEqual([]);
+  });
+
+  it('a rollout’s page shows its steps, the current one and its state, and follows the scheduler live: ramping → holding → rolled back', async () => {
+    const modelType = await registerModelType(t, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }], 'ramp');
+    const created = (await api('POST', '/api/v1/ab-tests', t.tokens.admin, {
+      name: 'Ramp: ranking v2 in two steps',
+      model_type: modelType,
+      variant_a: 'v1.0.0',
+      variant_b: 'v2.0.0',
+      criteria: { max_error_rate: 0.05, min_requests: 1000 },
+      rollout: { steps: [0.2, 0.5], step_min_seconds: 1, step_min_requests: 20, auto_complete: false },
+    })) as { test_id: string };
+    const id = created.test_id;
+    const { page, watch } = await signedIn(t.tokens.admin);
+    await page.goto(`${base}/ab-tests/${id}`);
+    const section = page.getByRole('region', { name: 'Rollout' });
+    await section.waitFor();
+    const steps = () => section.locator('ol li').allTextContents();
+    expect(await steps()).toEqual(['b 20.0% (current)', 'b 50.0%']);
+    expect(await page.getByTestId('rollout-state').textContent()).toMatch(/^ramping: /);
+    expect(await section.locator('dd').nth(1).textContent()).toBe('at least 1 s and 20 requests per variant; auto-complete off');
+    expect(await page.getByTestId('split-b').textContent()).toBe('20.0%');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    await page.getByRole('button', { name: 'Start test' }).click();
+    await expect.poll(() => page.locator('.title-row .badge').first().textContent()).toBe('active');
+    await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same document'));
+    // Healthy traffic in both arms: after a second the scheduler moves b to the last step, where it holds.
+    const healthy = (n: number) => ['a', 'b'].flatMap((variant) => Array.from({ length: n }, (_, i) => ({ variant, latency_ms: 5 + (i % 5), error: false })));
+    await api('POST', `/api/v1/ab-tests/${id}/metrics`, t.tokens.service, { events: healthy(30) });
+    await expect.poll(steps, { timeout: 15_000 }).toEqual(['b 20.0%', 'b 50.0% (current)']);
+    await expect.poll(() => page.getByTestId('rollout-state').textContent(), { timeout: 10_000 }).toBe('holding at the last step: waiting for a person to complete the test (auto-complete is off)');
+    await expect.poll(() => page.getByTestId('split-b').textContent(), { timeout: 10_000 }).toBe('50.0%');
+    const detail = (await api('GET', `/api/v1/ab-tests/${id}`, t.tokens.service)) as { traffic_split: { b: number }; rollout: { current_step: number; state: string } };
+    expect(detail).toMatchObject({ traffic_split: { b: 0.5 }, rollout: { current_step: 1, state: 'holding' } });
+    await expect.poll(() => page.locator('.timeline li').allTextContents(), { timeout: 10_000 }).toContainEqual(expect.stringMatching(/traffic split changed by rollout: a 80\.0% \/ b 20\.0% → a 50\.0% \/ b 50\.0%/));
+    await screenshotDownTo(page, section, 'dashboard-rollout.png');
+
+    // b starts failing 30% of its requests: the rollout rolls back (b to 0, paused), and the page says so.
+    const failing = [...Array.from({ length: 300 }, () => ({ variant: 'a', latency_ms: 5, error: false })), ...Array.from({ length: 300 }, (_, i) => ({ variant: 'b', latency_ms: 5, error: i % 10 < 3 }))];
+    await api('POST', `/api/v1/ab-tests/${id}/metrics`, t.tokens.service, { events: failing });
+    await expect.poll(() => page.getByTestId('rollout-state').textContent(), { timeout: 15_000 }).toMatch(/^rolled back: a guardrail was breached/);
+    await expect.poll(() => page.locator('.title-row .badge').first().textContent(), { timeout: 10_000 }).toBe('paused');
+    await expect.poll(() => page.getByTestId('split-b').textContent(), { timeout: 10_000 }).toBe('0.0%');
+    expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same document');
+    const timeline = await page.locator('.timeline li').allTextContents();
+    expect(timeline.filter((line) => / by rollout/.test(line)).map((line) => line.replace(/^.*UTC /, '').split(' by ')[0])).toEqual(['traffic split changed', 'traffic split changed', 'paused']);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    expect(watch.problems).toEqual([]);
+  });
+
   it('the page of a test with 1,000,000 recorded events shows its figures within 1 s of navigation', async () => {
     const modelType = await registerModelType(t, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }], 'load');
     const id = await startAbTest(t, { model_type: modelType, name: 'Ranking model v2 (1,000,000 events)', metrics: [{ name: 'accuracy', higher_is_better: true }], criteria: { min_requests: 100000, max_error_rate: 0.05 } });
@@ -330,7 +484,7 @@ describe.skipIf(!browserCheck.path)('dashboard in Chromium', () => {
       batches.push(events);
     }
     const started = Date.now();
-    for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map((events) => ingestion.ingest(id, events)));
+    for (let i = 0; i < batches.length; i += 8) await Promise.all(batches.slice(i, i + 8).map((events) => ingestion.ingest(id, parseMetricBatch({ events }))));
     console.log(`[browser] recorded 1,000,000 metric events in ${Date.now() - started} ms`);
     // Assignments that do not match the 50/50 split: the page must warn about the sample ratio.
     await t.dataSource.query(

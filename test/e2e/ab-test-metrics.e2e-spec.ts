@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AbTestsService } from '../../src/modules/ab-tests/ab-tests.service.js';
-import { GuardrailService } from '../../src/modules/ab-tests/guardrail.service.js';
+import { GuardrailService } from '../../src/modules/ab-tests/results/guardrail.service.js';
 import type { MetricEvent } from '../../src/modules/metrics/metric-events.js';
 import { MetricsQueryService } from '../../src/modules/metrics/metrics-query.service.js';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';

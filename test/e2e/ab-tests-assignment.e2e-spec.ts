@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AssignmentService } from '../../src/modules/ab-tests/assignment.service.js';
-import { AssignmentWriter } from '../../src/modules/ab-tests/assignment-writer.js';
+import { AssignmentService } from '../../src/modules/ab-tests/assignment/assignment.service.js';
+import { AssignmentWriter } from '../../src/modules/ab-tests/assignment/assignment-writer.js';
 import { bearer, registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 

@@ -92,7 +92,7 @@ describe('A/B tests across instances', () => {
   });
 
   it('without notifications, the periodic re-read catches up', async () => {
-    const { ActiveTestsCache } = await import('../../src/modules/ab-tests/active-tests.cache.js');
+    const { ActiveTestsCache } = await import('../../src/modules/ab-tests/assignment/active-tests.cache.js');
     const { ChangeFeed } = await import('../../src/database/change-feed.service.js');
     const cache = third.app.get(ActiveTestsCache) as unknown as { unsubscribe: unknown; onChange: (change: Change) => void };
     // The third instance's feed, watched by a listener of the test's own (public subscribe), and the

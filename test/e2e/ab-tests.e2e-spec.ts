@@ -264,8 +264,8 @@ describe('A/B tests', () => {
     });
 
     it.each<[string, Record<string, unknown>, string, RegExp]>([
-      ['a missing variant_b', { variant_b: 'v9.9.9' }, 'MODEL_VERSION_NOT_FOUND', /variant_b.*v9\.9\.9/],
-      ['a missing variant_a', { variant_a: 'v8.0.0' }, 'MODEL_VERSION_NOT_FOUND', /variant_a.*v8\.0\.0/],
+      ['a missing variant_b', { variant_b: 'v9.9.9' }, 'UNKNOWN_MODEL_VERSION', /variant_b.*v9\.9\.9/],
+      ['a missing variant_a', { variant_a: 'v8.0.0' }, 'UNKNOWN_MODEL_VERSION', /variant_a.*v8\.0\.0/],
       ['an archived version', { variant_b: 'v3.0.0' }, 'MODEL_VERSION_ARCHIVED', /variant_b.*v3\.0\.0.*archived/],
     ])('422 for %s, naming it', async (_name, overrides, code, message) => {
       const res = await t.http().post('/api/v1/ab-tests').set(admin()).send(buildAbTestBody({ model_type: modelType, ...overrides })).expect(422);
@@ -274,7 +274,7 @@ describe('A/B tests', () => {
 
     it('422 for an unknown model type', async () => {
       const res = await t.http().post('/api/v1/ab-tests').set(admin()).send(buildAbTestBody({ model_type: 'no_such_model' })).expect(422);
-      expectError(res.body, 422, 'MODEL_TYPE_NOT_FOUND', /no_such_model/);
+      expectError(res.body, 422, 'UNKNOWN_MODEL_TYPE', /no_such_model/);
     });
 
     it('nothing invalid was stored', async () => {
@@ -352,13 +352,13 @@ describe('A/B tests', () => {
     it('start re-checks the versions: 422 naming one archived since creation', async () => {
       const registry = t.app.get(ModelRegistryService);
       const id = await createAbTest(t, { model_type: modelType });
-      await registry.promoteVersion(modelType, 'v2.0.0', 'archived', 'test');
+      await registry.promoteVersion({ modelType, version: 'v2.0.0', stage: 'archived', actor: 'test' });
       try {
         const res = await t.http().post(`/api/v1/ab-tests/${id}/start`).set(admin()).expect(422);
         expectError(res.body, 422, 'MODEL_VERSION_ARCHIVED', /variant_b.*v2\.0\.0/);
         expect((await t.http().get(`/api/v1/ab-tests/${id}`).set(admin())).body.status).toBe('draft');
       } finally {
-        await registry.promoteVersion(modelType, 'v2.0.0', 'none', 'test');
+        await registry.promoteVersion({ modelType, version: 'v2.0.0', stage: 'none', actor: 'test' });
       }
       await t.http().post(`/api/v1/ab-tests/${id}/start`).set(admin()).expect(200);
       await completeIfRunning(id);
@@ -507,7 +507,7 @@ describe('A/B tests', () => {
     });
 
     it('follows GrowthBook hash v2 with the test id as the default seed', async () => {
-      const { assignVariant } = await import('../../src/modules/ab-tests/bucketing.js');
+      const { assignVariant } = await import('../../src/modules/ab-tests/assignment/bucketing.js');
       for (let i = 0; i < 20; i++) {
         const user = `gb-${i}`;
         const res = await t.http().get('/api/v1/ab-tests/user/variant').query({ model_type: modelType, user_id: user }).set(bearer(t.tokens.service)).expect(200);
@@ -531,7 +531,7 @@ describe('A/B tests', () => {
       const fresh = await registerModelType(t, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }]);
       const before = await t.http().get('/api/v1/ab-tests/user/variant').query({ model_type: fresh }).set(bearer(t.tokens.user())).expect(200);
       expect(before.body.model_version).toBe('v1.0.0');
-      await t.app.get(ModelRegistryService).promoteVersion(fresh, 'v2.0.0', 'production', 'test');
+      await t.app.get(ModelRegistryService).promoteVersion({ modelType: fresh, version: 'v2.0.0', stage: 'production', actor: 'test' });
       const deadline = Date.now() + 2000;
       let version = '';
       while (Date.now() < deadline && version !== 'v2.0.0') {

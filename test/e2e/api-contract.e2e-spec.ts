@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type supertest from 'supertest';
 import { OpenApiContract, type OpenApiDocument } from '../support/openapi-contract.js';
 import { buildTestModel } from '../support/model-artifacts.js';
+import { API_RESOURCE, DASHBOARD_CLIENT, followProviderRedirects, startOidcProvider } from '../support/oidc-provider.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
 /*
@@ -150,8 +151,8 @@ describe('API contract: every response matches the served OpenAPI document', () 
       ['POST', '/api/v1/ab-tests', 400, { headers: admin(), body: { ...create, variant_b: 'v1.0.0' } }, 'IDENTICAL_VARIANTS'],
       ['POST', '/api/v1/ab-tests', 400, { headers: admin(), body: { ...create, variant_b: '2.1' } }, 'VALIDATION_FAILED'],
       ['POST', '/api/v1/ab-tests', 400, { headers: admin(), body: { ...create, metrics: [{ name: 'acc' }, { name: 'acc' }] } }, 'DUPLICATE_METRIC'],
-      ['POST', '/api/v1/ab-tests', 422, { headers: admin(), body: { ...create, model_type: 'safety_clasifier' } }, 'MODEL_TYPE_NOT_FOUND'],
-      ['POST', '/api/v1/ab-tests', 422, { headers: admin(), body: { ...create, variant_b: 'v2.0.1' } }, 'MODEL_VERSION_NOT_FOUND'],
+      ['POST', '/api/v1/ab-tests', 422, { headers: admin(), body: { ...create, model_type: 'safety_clasifier' } }, 'UNKNOWN_MODEL_TYPE'],
+      ['POST', '/api/v1/ab-tests', 422, { headers: admin(), body: { ...create, variant_b: 'v2.0.1' } }, 'UNKNOWN_MODEL_VERSION'],
       ['POST', '/api/v1/ab-tests', 413, { headers: admin(), body: { ...create, description: 'x'.repeat(70_000) } }, 'PAYLOAD_TOO_LARGE'],
       ['GET', '/api/v1/ab-tests/not-a-uuid', 400, { headers: admin() }, 'VALIDATION_FAILED'],
       ['GET', `/api/v1/ab-tests/${missing}`, 404, { headers: admin() }, 'AB_TEST_NOT_FOUND'],
@@ -310,7 +311,57 @@ describe('API contract: every response matches the served OpenAPI document', () 
     expect(csrf.body.code).toBe('CSRF_REJECTED');
     expect((await call('POST', `/api/v1/ab-tests/${rolloutId}/start`, 403, { headers: { cookie, host } })).body.code).toBe('CSRF_REJECTED');
     await call('DELETE', '/api/v1/auth/session', 204, { headers: { cookie, host, origin: `http://${host}` } });
-    expect((await call('GET', '/api/v1/auth/session', 200, {})).body).toEqual({ signed_in: false, sub: null, roles: [] });
+    expect((await call('GET', '/api/v1/auth/session', 200, {})).body).toEqual({ signed_in: false, sub: null, roles: [], provider: null, provider_sign_in_url: null });
+    // Sign-in through an identity provider is off here (no OIDC_CLIENT_ID); the next test signs in through one.
+    expect((await call('GET', '/api/v1/auth/oidc/login', 404, {})).body.code).toBe('OIDC_SIGN_IN_NOT_CONFIGURED');
+  });
+
+  it('the dashboard sign-in through an identity provider (oidc-provider): pages, session and errors', async () => {
+    const redirectUri = 'http://127.0.0.1:9/api/v1/auth/oidc/callback';
+    const idp = await startOidcProvider({ dashboardRedirectUri: redirectUri });
+    const app = await createTestApp({
+      OIDC_ISSUER: idp.issuer,
+      OIDC_AUDIENCE: 'model-ab-api',
+      OIDC_ROLES_CLAIM: 'realm_access.roles',
+      OIDC_ROLE_MAP: 'ml-admin=admin',
+      OIDC_CLIENT_ID: DASHBOARD_CLIENT.id,
+      OIDC_CLIENT_SECRET: DASHBOARD_CLIENT.secret,
+      OIDC_REDIRECT_URI: redirectUri,
+      OIDC_SCOPES: 'openid api',
+      OIDC_AUTHORIZE_PARAMS: `resource=${encodeURIComponent(API_RESOURCE)}&login_hint=root`,
+    });
+    const send = async (url: string, expected: number, headers: Record<string, string> = {}) => {
+      let request = app.http().get(url);
+      for (const [name, value] of Object.entries(headers)) request = request.set(name, value);
+      const response = await request.buffer(true);
+      expect(contract.check('GET', url, { status: response.status, headers: response.headers as Record<string, string>, body: response.body, text: response.text }), url).toEqual([]);
+      expect(response.status, `${url}: ${response.text.slice(0, 300)}`).toBe(expected);
+      return response;
+    };
+    try {
+      expect((await send('/api/v1/auth/session', 200)).body).toMatchObject({ provider: new URL(idp.issuer).host, provider_sign_in_url: '/api/v1/auth/oidc/login' });
+      const login = await send('/api/v1/auth/oidc/login', 200);
+      const loginCookie = String([login.headers['set-cookie']].flat()[0]).split(';')[0]!;
+      const authorize = /<a id="continue" href="([^"]+)">/.exec(login.text)![1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+      const answer = await followProviderRedirects(authorize, idp.issuer, redirectUri);
+      const callbackOf = (params: URLSearchParams) => `/api/v1/auth/oidc/callback?${params.toString()}`;
+      const wrongState = new URLSearchParams(answer.searchParams);
+      wrongState.set('state', 'not-the-state');
+      expect((await send(callbackOf(wrongState), 400, { cookie: loginCookie })).body.code).toBe('OIDC_STATE_MISMATCH');
+      expect((await send(callbackOf(answer.searchParams), 400)).body.code).toBe('OIDC_SIGN_IN_EXPIRED');
+      const refused = new URLSearchParams({ error: 'access_denied', state: answer.searchParams.get('state')! });
+      await send(callbackOf(refused), 401, { cookie: loginCookie, accept: 'text/html' });
+      const login2 = await send('/api/v1/auth/oidc/login', 200);
+      const cookie2 = String([login2.headers['set-cookie']].flat()[0]).split(';')[0]!;
+      const answer2 = await followProviderRedirects(/<a id="continue" href="([^"]+)">/.exec(login2.text)![1]!.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code))), idp.issuer, redirectUri);
+      const signedIn = await send(callbackOf(answer2.searchParams), 200, { cookie: cookie2, accept: 'text/html' });
+      expect(String(signedIn.headers['set-cookie'])).toContain('model_ab_session=');
+      const replayed = await send(callbackOf(answer2.searchParams), 400, { cookie: cookie2 });
+      expect(replayed.body).toMatchObject({ code: 'OIDC_CODE_REJECTED', details: { error: 'invalid_grant' } });
+    } finally {
+      await app.close();
+      await idp.close();
+    }
   });
 
   it('no mismatch anywhere, and every operation of the document exercised', () => {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTIFACT_STORE, ArtifactIntegrityError } from '../../src/modules/model-registry/artifact-store.js';
-import { CHUNK_BYTES, PostgresArtifactStore } from '../../src/modules/model-registry/postgres-artifact-store.js';
+import { CHUNK_BYTES, PostgresArtifactStore } from '../../src/modules/model-registry/postgres-artifact.store.js';
 import { ModelRuntimeService } from '../../src/modules/model-registry/runtime/model-runtime.service.js';
 import { bearer } from '../support/ab-test-factory.js';
 import { buildTestModel, cachedArtifactPath, filesUnder, sha256 } from '../support/model-artifacts.js';

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AssignmentCounts1764000000157 } from '../../src/database/migrations/1764000000157-assignment-counts.js';
-import { AssignmentService } from '../../src/modules/ab-tests/assignment.service.js';
+import { AssignmentService } from '../../src/modules/ab-tests/assignment/assignment.service.js';
 import { bearer, registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AssignmentService } from '../../src/modules/ab-tests/assignment.service.js';
+import { AssignmentService } from '../../src/modules/ab-tests/assignment/assignment.service.js';
 import { bearer, startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 

@@ -98,12 +98,12 @@ describe('GET /auth/session', () => {
 
   it('answers 200 whoever asks: signed in with a valid cookie, not signed in without one or with a bad one', async () => {
     const none = await t.http().get('/api/v1/auth/session').expect(200);
-    expect(none.body).toEqual({ signed_in: false, sub: null, roles: [] });
+    expect(none.body).toEqual({ signed_in: false, sub: null, roles: [], provider: null, provider_sign_in_url: null });
     for (const bad of [t.tokens.expired(), t.tokens.signedWithOtherKey(), 'not.a.jwt']) {
       const res = await t.http().get('/api/v1/auth/session').set('cookie', `${SESSION_COOKIE}=${bad}`).expect(200);
       expect(res.body.signed_in).toBe(false);
     }
     const ok = await t.http().get('/api/v1/auth/session').set('cookie', `${SESSION_COOKIE}=${t.tokens.service}`).expect(200);
-    expect(ok.body).toEqual({ signed_in: true, sub: 'service-1', roles: ['service'] });
+    expect(ok.body).toEqual({ signed_in: true, sub: 'service-1', roles: ['service'], provider: null, provider_sign_in_url: null });
   });
 });

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { managerOf, type Tx } from '../../src/database/transactions.js';
 import { AggregateStore } from '../../src/modules/metrics/aggregate-store.js';
-import { MetricsIngestionService } from '../../src/modules/metrics/metrics-ingestion.service.js';
+import { FlushWriter } from '../../src/modules/metrics/flush-writer.js';
+import { MetricsIngestionService, type IngestGuard } from '../../src/modules/metrics/metrics-ingestion.service.js';
 import { MetricsQueryService } from '../../src/modules/metrics/metrics-query.service.js';
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
-import type { MetricEvent } from '../../src/modules/metrics/metric-events.js';
+import { parseMetricBatch, type MetricEvent } from '../../src/modules/metrics/metric-events.js';
 import { MetricsError } from '../../src/modules/metrics/metrics.errors.js';
 import { createTestDatabase } from '../support/database.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -68,6 +70,8 @@ describe('metrics', () => {
   let t: TestApp;
   let metrics: MetricsService;
   let ingestion: MetricsIngestionService;
+  /** What the route does: parse the body once, then ingest. */
+  const ingest = async (testId: string, events: MetricEvent[], guard?: IngestGuard) => ingestion.ingest(testId, parseMetricBatch({ events }), guard);
   let query: MetricsQueryService;
 
   beforeAll(async () => {
@@ -140,10 +144,10 @@ describe('metrics', () => {
 
     it('a flush whose COMMIT acknowledgement was lost is not applied twice when retried', async () => {
       const testId = await insertAbTestRow(t.dataSource);
-      const store = t.app.get(AggregateStore);
-      const original = store.applyFlush.bind(store);
+      const writer = t.app.get(FlushWriter);
+      const original = writer.apply.bind(writer);
       const ids: string[] = [];
-      const spy = vi.spyOn(store, 'applyFlush').mockImplementation(async (flushId, rows) => {
+      const spy = vi.spyOn(writer, 'apply').mockImplementation(async (flushId, rows) => {
         ids.push(flushId);
         const outcome = await original(flushId, rows);
         if (ids.length === 1) throw new Error('Connection terminated unexpectedly'); // committed, but we never heard
@@ -171,14 +175,14 @@ describe('metrics', () => {
       const testId = await insertAbTestRow(t.dataSource);
       const batch: MetricEvent[] = Array.from({ length: 100 }, (_, i) => ({ variant: i % 2 === 0 ? 'a' : 'b', latency_ms: i, error: i % 4 === 0 }));
       for (let i = 0; i < 500; i++) metrics.recordRequest(testId, 'a', { latencyMs: 1 });
-      await Promise.all([...Array.from({ length: 20 }, () => ingestion.ingest(testId, batch)), metrics.flushNow()]);
+      await Promise.all([...Array.from({ length: 20 }, () => ingest(testId, batch)), metrics.flushNow()]);
       expect(await totalRequests(t.dataSource, testId)).toEqual({ requests: 2500, errors: 500 });
       expect(await totalRequests(t.dataSource, testId, 'metric_rollups', 'hour')).toEqual({ requests: 2500, errors: 500 });
     });
 
     it('deleting a test deletes its aggregates (ON DELETE CASCADE)', async () => {
       const testId = await insertAbTestRow(t.dataSource);
-      await ingestion.ingest(testId, [{ variant: 'a', latency_ms: 1 }]);
+      await ingest(testId, [{ variant: 'a', latency_ms: 1 }]);
       await t.dataSource.query('DELETE FROM ab_tests WHERE id = $1', [testId]);
       expect(await storedRows(t.dataSource, testId)).toEqual([]);
       expect(await storedRows(t.dataSource, testId, 'metric_rollups')).toEqual([]);
@@ -188,7 +192,7 @@ describe('metrics', () => {
   describe('ingestion', () => {
     it('stores a valid batch and counts requests and custom values', async () => {
       const testId = await insertAbTestRow(t.dataSource);
-      const result = await ingestion.ingest(testId, [
+      const result = await ingest(testId, [
         { variant: 'a', latency_ms: 120, user_id: 'u1' },
         { variant: 'a', error: true },
         { variant: 'b', metric: 'accuracy', value: 1 },
@@ -201,38 +205,38 @@ describe('metrics', () => {
       const testId = await insertAbTestRow(t.dataSource);
       const events: MetricEvent[] = Array.from({ length: 50 }, () => ({ variant: 'a', latency_ms: 10 }));
       events[17] = { variant: 'a', latency_ms: -5 };
-      await expect(ingestion.ingest(testId, events)).rejects.toMatchObject({ code: 'METRIC_EVENT_INVALID', message: expect.stringMatching(/^events\[17\]: latency_ms/) });
+      await expect(ingest(testId, events)).rejects.toMatchObject({ code: 'METRIC_EVENT_INVALID', message: expect.stringMatching(/^events\[17\]: latency_ms/) });
       expect(await storedRows(t.dataSource, testId)).toEqual([]);
     });
 
     it('runs the guard in the transaction first; a refusal stores nothing', async () => {
       const testId = await insertAbTestRow(t.dataSource, 'draft');
-      const refusal = new MetricsError('TEST_NOT_RUNNING', 'conflict', 'draft');
-      const guard = async (manager: EntityManager) => {
-        const [row] = (await manager.query('SELECT status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: string }>;
+      const refusal = new MetricsError('AB_TEST_NOT_RECORDING', 'draft');
+      const guard = async (tx: Tx) => {
+        const [row] = (await managerOf(tx).query('SELECT status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: string }>;
         if (row!.status === 'draft') throw refusal;
       };
-      await expect(ingestion.ingest(testId, [{ variant: 'a', error: true }], guard)).rejects.toBe(refusal);
+      await expect(ingest(testId, [{ variant: 'a', error: true }], guard)).rejects.toBe(refusal);
       expect(await storedRows(t.dataSource, testId)).toEqual([]);
       await t.dataSource.query(`UPDATE ab_tests SET status = 'active' WHERE id = $1`, [testId]);
-      await ingestion.ingest(testId, [{ variant: 'a', error: true }], guard);
+      await ingest(testId, [{ variant: 'a', error: true }], guard);
       expect(await totalRequests(t.dataSource, testId)).toEqual({ requests: 1, errors: 1 });
     });
 
     it('a failure inside the transaction rolls the whole batch back', async () => {
       const testId = await insertAbTestRow(t.dataSource);
-      const failing = async (manager: EntityManager) => {
-        await manager.query('SELECT 1');
+      const failing = async (tx: Tx) => {
+        await managerOf(tx).query('SELECT 1');
       };
       const store = t.app.get(AggregateStore);
       const realUpsert = store.upsert.bind(store);
       // Some rows written, then the statement after them fails.
-      const spy = vi.spyOn(store, 'upsert').mockImplementationOnce(async (manager, rows) => {
-        await realUpsert(manager, rows.slice(0, 3));
+      const spy = vi.spyOn(store, 'upsert').mockImplementationOnce(async (tx, rows) => {
+        await realUpsert(tx, rows.slice(0, 3));
         throw new Error('disk full');
       });
       try {
-        await expect(ingestion.ingest(testId, [{ variant: 'a', latency_ms: 1 }, { variant: 'b', latency_ms: 2 }], failing)).rejects.toThrow('disk full');
+        await expect(ingest(testId, [{ variant: 'a', latency_ms: 1 }, { variant: 'b', latency_ms: 2 }], failing)).rejects.toThrow('disk full');
       } finally {
         spy.mockRestore();
       }
@@ -243,22 +247,22 @@ describe('metrics', () => {
     it('batches arriving together share a transaction; one refused or failing batch fails alone', async () => {
       const running = await insertAbTestRow(t.dataSource);
       const draft = await insertAbTestRow(t.dataSource, 'draft');
-      const statusGuard = (testId: string) => async (manager: EntityManager) => {
-        const [row] = (await manager.query('SELECT status::text AS status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: string }>;
-        if (row?.status !== 'active') throw new MetricsError('TEST_NOT_RUNNING', 'conflict', `${testId} is ${row?.status}`);
+      const statusGuard = (testId: string) => async (tx: Tx) => {
+        const [row] = (await managerOf(tx).query('SELECT status::text AS status FROM ab_tests WHERE id = $1 FOR SHARE', [testId])) as Array<{ status: string }>;
+        if (row?.status !== 'active') throw new MetricsError('AB_TEST_NOT_RECORDING', `${testId} is ${row?.status}`);
       };
-      const brokenGuard = async (manager: EntityManager) => {
-        await manager.query('SELECT * FROM no_such_table'); // aborts a shared transaction
+      const brokenGuard = async (tx: Tx) => {
+        await managerOf(tx).query('SELECT * FROM no_such_table'); // aborts a shared transaction
       };
       const event: MetricEvent[] = [{ variant: 'b', latency_ms: 10, error: true }];
       const outcomes = await Promise.allSettled([
-        ...Array.from({ length: 10 }, () => ingestion.ingest(running, event, statusGuard(running))),
-        ingestion.ingest(draft, event, statusGuard(draft)),
-        ingestion.ingest(running, event, brokenGuard),
-        ...Array.from({ length: 10 }, () => ingestion.ingest(running, event, statusGuard(running))),
+        ...Array.from({ length: 10 }, () => ingest(running, event, statusGuard(running))),
+        ingest(draft, event, statusGuard(draft)),
+        ingest(running, event, brokenGuard),
+        ...Array.from({ length: 10 }, () => ingest(running, event, statusGuard(running))),
       ]);
       expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(20);
-      expect(outcomes[10]).toMatchObject({ status: 'rejected', reason: { code: 'TEST_NOT_RUNNING' } });
+      expect(outcomes[10]).toMatchObject({ status: 'rejected', reason: { code: 'AB_TEST_NOT_RECORDING' } });
       expect(outcomes[11]).toMatchObject({ status: 'rejected', reason: { message: expect.stringContaining('no_such_table') } });
       expect(await totalRequests(t.dataSource, running)).toEqual({ requests: 20, errors: 20 });
       expect(await totalRequests(t.dataSource, running, 'metric_rollups', 'day')).toEqual({ requests: 20, errors: 20 });
@@ -266,8 +270,8 @@ describe('metrics', () => {
     });
 
     it('an unknown test is AB_TEST_NOT_FOUND', async () => {
-      await expect(ingestion.ingest(randomUUID(), [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND', kind: 'not_found' });
-      await expect(ingestion.ingest('nope', [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND' });
+      await expect(ingest(randomUUID(), [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND', status: 404 });
+      await expect(ingest('nope', [{ variant: 'a', error: true }])).rejects.toMatchObject({ code: 'AB_TEST_NOT_FOUND' });
     });
   });
 
@@ -298,7 +302,7 @@ describe('metrics', () => {
         { variant: 'b', metric: 'accuracy', value: 0.25, timestamp: iso(24 * 60) },
         { variant: 'b', metric: 'ctr', value: 3, timestamp: iso(5) },
       ];
-      await ingestion.ingest(testId, events);
+      await ingest(testId, events);
     });
 
     it('snapshot: exactly the hand-computed totals, in the statistics input shape', async () => {
@@ -407,7 +411,7 @@ describe('metrics', () => {
       metrics.recordRequest(testId, 'a', { latencyMs: 700, error: true });
       metrics.recordMetric(testId, 'b', 'accuracy', 1);
       await metrics.flushNow();
-      await ingestion.ingest(testId, [{ variant: 'a', error: true }]);
+      await ingest(testId, [{ variant: 'a', error: true }]);
 
       const res = await t.http().get('/metrics').expect(200);
       expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);

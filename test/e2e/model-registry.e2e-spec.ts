@@ -5,6 +5,7 @@ import { ChangeFeed, type Change } from '../../src/database/change-feed.service.
 import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
 import { buildTestModel, corruptStoredArtifact, filesUnder, readShippedModel, sha256, storedArtifactBytes, type TestModel } from '../support/model-artifacts.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { Transactions } from '../../src/database/transactions.js';
 
 function expectError(body: unknown, status: number, code: string): void {
   expect(body).toMatchObject({ status_code: status, code });
@@ -452,9 +453,10 @@ describe('model registry', () => {
     });
 
     it("promoteVersion runs in the caller's transaction and rolls back with it", async () => {
+      const transactions = t.app.get(Transactions);
       await expect(
-        t.dataSource.transaction(async (manager) => {
-          const promoted = await registry.promoteVersion('contract_type', 'v1.0.0', 'production', 'ab-test-runner', manager);
+        transactions.run(async (tx) => {
+          const promoted = await registry.promoteVersion({ modelType: 'contract_type', version: 'v1.0.0', stage: 'production', actor: 'ab-test-runner', tx });
           expect(promoted.stage).toBe('production');
           throw new Error('the A/B test completion failed');
         }),
@@ -462,7 +464,7 @@ describe('model registry', () => {
       expect(await registry.getProductionVersion('contract_type')).toBeNull();
       expect(await t.dataSource.query('SELECT 1 FROM model_version_stage_changes c JOIN model_versions v ON v.id = c.model_version_id WHERE v.model_type = $1', ['contract_type'])).toEqual([]);
 
-      await t.dataSource.transaction((manager) => registry.promoteVersion('contract_type', 'v1.0.0', 'production', 'ab-test-runner', manager));
+      await transactions.run((tx) => registry.promoteVersion({ modelType: 'contract_type', version: 'v1.0.0', stage: 'production', actor: 'ab-test-runner', tx }));
       expect(await registry.getProductionVersion('contract_type')).toMatchObject({ version: 'v1.0.0', stage: 'production' });
       const [change] = await registry.listStageChanges('contract_type', 'v1.0.0');
       expect(change).toMatchObject({ fromStage: 'none', toStage: 'production', changedBy: 'ab-test-runner' });

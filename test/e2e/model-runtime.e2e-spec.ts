@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ARTIFACT_STORE, type ArtifactStore } from '../../src/modules/model-registry/artifact-store.js';
 import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
-import { ModelUnavailableError } from '../../src/modules/model-registry/model-registry.errors.js';
+import { ModelRegistryError } from '../../src/modules/model-registry/model-registry.errors.js';
 import { ModelRuntimeService } from '../../src/modules/model-registry/runtime/model-runtime.service.js';
 import { buildTestModel, cachedArtifactPath, corruptStoredArtifact, readShippedModel } from '../support/model-artifacts.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
@@ -121,8 +121,8 @@ describe('example models and the model runtime', () => {
       // The stored copy damaged (and no good local copy): never loaded.
       await corruptStoredArtifact(t.dataSource, t.config.dataDir, model.sha256, corrupt);
       const error = await runtime.loadModel('safety_classifier', 'v9.0.0-test').catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ModelUnavailableError);
-      expect(error).toMatchObject({ code: 'MODEL_UNAVAILABLE', kind: 'unavailable' });
+      expect(error).toBeInstanceOf(ModelRegistryError);
+      expect(error).toMatchObject({ code: 'MODEL_UNAVAILABLE', status: 503 });
       expect((error as Error).message).toContain('corrupt');
       expect(await fs.access(file).then(() => true, () => false)).toBe(false);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assignVariant, hashV2 } from '../../src/modules/ab-tests/bucketing.js';
-import { nextStatus, type AbTestStatus, type LifecycleAction } from '../../src/modules/ab-tests/lifecycle.js';
+import { assignVariant, hashV2 } from '../../src/modules/ab-tests/assignment/bucketing.js';
+import { nextStatus, type AbTestStatus, type LifecycleAction } from '../../src/modules/ab-tests/lifecycle/lifecycle.js';
 import { registerModelType } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { AnswerLedger, injectRequest, type Answer, type InjectRequest } from './support/responses.js';

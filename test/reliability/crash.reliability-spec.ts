@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTestDatabase } from '../support/database.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { assignVariant, type TrafficSplit } from '../../src/modules/ab-tests/bucketing.js';
+import { assignVariant, type TrafficSplit } from '../../src/modules/ab-tests/assignment/bucketing.js';
 import { TestTokens } from '../support/tokens.js';
 import { addTotals, call, explainedBy, metricBatch, sleep, startAbTest, storedTotals, zeroTotals, type MetricTotals } from './support/load.js';
 

@@ -4,7 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActiveTestsCache } from '../../src/modules/ab-tests/active-tests.cache.js';
+import { ActiveTestsCache } from '../../src/modules/ab-tests/assignment/active-tests.cache.js';
 import { bearer, registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { blowUpModel, fileReadingModel, fileReadingSubgraphModel, hostileMetadata, scoresToBytes, unsupportedOperatorModel } from '../support/hostile-models.js';
 import { filesUnder } from '../support/model-artifacts.js';

@@ -18,6 +18,13 @@ export interface ProviderOptions {
   kids?: string[];
   /** `aud` of tokens for API_RESOURCE. */
   audience?: string;
+  /** Register the dashboard's confidential client (DASHBOARD_CLIENT) with this redirect URI. */
+  dashboardRedirectUri?: string;
+  /**
+   * Real login and consent pages (a form with username and password, then Allow / Deny), as a
+   * person sees them. Default: the login step is answered at once for the `login_hint`, no consent.
+   */
+  interactive?: boolean;
 }
 
 export interface TestOidcProvider {
@@ -38,6 +45,10 @@ const ACCOUNT_ROLES: Record<string, string[]> = {
   root: ['ml-admin'],
   nobody: ['offline_access'],
 };
+/** The password of every account on the interactive login page. */
+export const ACCOUNT_PASSWORD = 'correct horse battery staple';
+/** The dashboard's client (confidential: it redeems codes with its secret and a PKCE verifier). */
+export const DASHBOARD_CLIENT = { id: 'model-ab-dashboard', secret: randomBytes(16).toString('hex') };
 const SERVICE_CLIENT = { id: 'batch-scorer', secret: randomBytes(16).toString('hex') };
 const WEB_CLIENT = { id: 'dashboard', secret: randomBytes(16).toString('hex') };
 
@@ -83,7 +94,21 @@ export async function startOidcProvider(options: ProviderOptions = {}): Promise<
         response_types: ['code'],
         redirect_uris: [REDIRECT_URI],
       },
+      ...(options.dashboardRedirectUri
+        ? [
+            {
+              client_id: DASHBOARD_CLIENT.id,
+              client_secret: DASHBOARD_CLIENT.secret,
+              grant_types: ['authorization_code'],
+              id_token_signed_response_alg: keys[0]!.alg as 'RS256' | 'ES256',
+              response_types: ['code'] as const,
+              redirect_uris: [options.dashboardRedirectUri],
+            },
+          ]
+        : []),
     ],
+    // Every authorization code request must carry a PKCE challenge (S256 only), confidential clients included.
+    pkce: { required: () => true },
     jwks: { keys: keys as never },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     ttl: {
@@ -112,8 +137,8 @@ export async function startOidcProvider(options: ProviderOptions = {}): Promise<
       },
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
-    // First-party client: no consent screen; the grant covers what it asks for.
-    loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+    // First-party client: no consent screen; the grant covers what it asks for (interactive: the consent page asks).
+    loadExistingGrant: options.interactive ? undefined : async (ctx: KoaContextWithOIDC) => {
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
       grant.addOIDCScope('openid');
       for (const resource of [API_RESOURCE, OTHER_RESOURCE, SHORT_RESOURCE]) grant.addResourceScope(resource, 'api');
@@ -129,6 +154,10 @@ export async function startOidcProvider(options: ProviderOptions = {}): Promise<
   });
   provider.use(async (ctx, next) => {
     if (ctx.path === '/jwks') jwksFetches++;
+    if (ctx.path.startsWith('/interaction/') && options.interactive) {
+      await interactionPage(provider, ctx);
+      return;
+    }
     if (ctx.path.startsWith('/interaction/')) {
       // The login screen, answered at once: whoever the client names in login_hint signs in.
       const details = await provider.interactionDetails(ctx.req, ctx.res);
@@ -182,6 +211,76 @@ export async function startOidcProvider(options: ProviderOptions = {}): Promise<
   };
 }
 
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title} · Test SSO</title><link rel="icon" href="data:,"></head><body><main><h1>${title}</h1>${body}</main></body></html>`;
+}
+
+type KoaContext = Parameters<Parameters<Provider['use']>[0]>[0];
+
+async function formBody(ctx: KoaContext): Promise<URLSearchParams> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The provider's own login and consent pages (what oidc-provider leaves to its deployer). */
+async function interactionPage(provider: Provider, ctx: KoaContext): Promise<void> {
+  const [, , uid, action] = ctx.path.split('/');
+  const details = await provider.interactionDetails(ctx.req, ctx.res);
+  if (details.uid !== uid) throw new Error('interaction mismatch');
+  const finish = (result: Record<string, unknown>) => provider.interactionFinished(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  if (ctx.method === 'GET' && details.prompt.name === 'login') {
+    ctx.type = 'html';
+    ctx.body = page(
+      'Sign in to Test SSO',
+      `<form method="post" action="/interaction/${uid}/login">
+<p><label for="username">Username</label> <input id="username" name="username" autocomplete="username" required></p>
+<p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Sign in</button></p></form>`,
+    );
+    return;
+  }
+  if (ctx.method === 'GET' && details.prompt.name === 'consent') {
+    const scopes = [...((details.prompt.details.missingOIDCScope as string[] | undefined) ?? []), ...Object.values((details.prompt.details.missingResourceScopes as Record<string, string[]> | undefined) ?? {}).flat()];
+    ctx.type = 'html';
+    ctx.body = page(
+      'Allow access?',
+      `<p>${String(details.params.client_id)} asks for: ${scopes.join(', ')}.</p>
+<form method="post" action="/interaction/${uid}/confirm"><button type="submit">Allow</button></form>
+<form method="post" action="/interaction/${uid}/abort"><button type="submit">Deny</button></form>`,
+    );
+    return;
+  }
+  if (ctx.method === 'POST' && action === 'login') {
+    const form = await formBody(ctx);
+    const username = form.get('username') ?? '';
+    if (!(username in ACCOUNT_ROLES) || form.get('password') !== ACCOUNT_PASSWORD) {
+      ctx.status = 401;
+      ctx.type = 'html';
+      ctx.body = page('Sign in to Test SSO', `<p role="alert">Wrong username or password.</p><p><a href="/interaction/${uid}">Try again</a></p>`);
+      return;
+    }
+    await finish({ login: { accountId: username } });
+    return;
+  }
+  if (ctx.method === 'POST' && action === 'confirm') {
+    const grant = details.grantId
+      ? (await provider.Grant.find(details.grantId))!
+      : new provider.Grant({ clientId: String(details.params.client_id), accountId: details.session!.accountId });
+    const missing = details.prompt.details;
+    if (missing.missingOIDCScope) grant.addOIDCScope((missing.missingOIDCScope as string[]).join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims as string[]);
+    for (const [indicator, scopes] of Object.entries((missing.missingResourceScopes as Record<string, string[]> | undefined) ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    await finish({ consent: { grantId: await grant.save() } });
+    return;
+  }
+  if (ctx.method === 'POST' && action === 'abort') {
+    await finish({ error: 'access_denied', error_description: 'The person declined to sign in' });
+    return;
+  }
+  ctx.status = 404;
+}
+
 function listen(port: number): Promise<Server> {
   return import('node:http').then(
     ({ createServer }) =>
@@ -195,6 +294,18 @@ function listen(port: number): Promise<Server> {
 
 /** Follows the provider's redirects (carrying its cookies) until it redirects to the client with a code. */
 async function followToCode(start: string, issuer: string): Promise<string> {
+  const next = await followProviderRedirects(start, issuer, REDIRECT_URI);
+  const code = next.searchParams.get('code');
+  if (!code) throw new Error(`the provider refused the sign-in: ${next.search}`);
+  return code;
+}
+
+/**
+ * Follows the provider's redirects from `start` (carrying the provider's cookies, as a browser
+ * would) until one leaves the provider for `redirectUri`; returns that URL (with code and state).
+ * For a provider without interactive pages: the login is answered for the request's login_hint.
+ */
+export async function followProviderRedirects(start: string, issuer: string, redirectUri: string): Promise<URL> {
   const cookies = new Map<string, string>();
   let url = start;
   for (let hop = 0; hop < 10; hop++) {
@@ -207,11 +318,7 @@ async function followToCode(start: string, issuer: string): Promise<string> {
     const location = response.headers.get('location');
     if (!location) throw new Error(`the provider stopped the sign-in at ${url}: ${response.status} ${(await response.text()).slice(0, 300)}`);
     const next = new URL(location, issuer);
-    if (next.href.startsWith(REDIRECT_URI)) {
-      const code = next.searchParams.get('code');
-      if (!code) throw new Error(`the provider refused the sign-in: ${next.search}`);
-      return code;
-    }
+    if (next.href.startsWith(redirectUri)) return next;
     url = next.href;
   }
   throw new Error('too many redirects signing in at the provider');

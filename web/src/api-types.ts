@@ -33,7 +33,7 @@ export interface paths {
         };
         /**
          * Whether the browser is signed in, and as whom
-         * @description Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app.
+         * @description Always 200 (also without a token, or with an expired or invalid one): the dashboard asks this on load to choose between the sign-in page and the app, and whether its sign-in page offers the identity provider (`provider`, `provider_sign_in_url`).
          */
         get: operations["Session_status"];
         put?: never;
@@ -47,6 +47,46 @@ export interface paths {
          * @description Ends the dashboard session of this browser (the cookie is cleared); bearer tokens are not affected.
          */
         delete: operations["Session_signOut"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a dashboard sign-in at the identity provider
+         * @description Answers a page that sends the browser on to the provider’s authorization endpoint at once (authorization code flow, PKCE S256, a fresh `state`; a meta refresh and a link), and sets a 10-minute HttpOnly login cookie holding the state and code verifier, encrypted. Needs OIDC_ISSUER and OIDC_CLIENT_ID.
+         */
+        get: operations["OidcSignIn_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish a dashboard sign-in (the provider redirects here)
+         * @description Checks `state` against this browser’s login cookie, redeems the code at the provider’s token endpoint with the PKCE verifier (and the client secret, when set), verifies the access token like any bearer token (provider signature, iss, aud, exp, roles), sets the session cookie and sends the browser on to the dashboard. Register this URL (or OIDC_REDIRECT_URI) at the provider.
+         */
+        get: operations["OidcSignIn_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -760,6 +800,11 @@ export interface components {
              *     ]
              */
             allowed_methods?: string[];
+            /**
+             * @description OIDC_SIGN_IN_REFUSED, OIDC_CODE_REJECTED: the identity provider’s OAuth error code
+             * @example invalid_grant
+             */
+            error?: string;
         };
         ErrorBody: {
             /**
@@ -799,6 +844,16 @@ export interface components {
              *     ]
              */
             roles: ("admin" | "service" | "user")[];
+            /**
+             * @description The identity provider the dashboard signs in with (OIDC_PROVIDER_NAME); null: sign in with a token
+             * @example Example SSO
+             */
+            provider: string | null;
+            /**
+             * @description Where a browser starts the sign-in at the provider; null when OIDC_CLIENT_ID is not set
+             * @example /api/v1/auth/oidc/login
+             */
+            provider_sign_in_url: string | null;
         };
         LivenessResponse: {
             /** @example ok */
@@ -2633,6 +2688,144 @@ export interface operations {
             };
         };
     };
+    OidcSignIn_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page that continues to the provider’s authorization URL (its meta refresh and its link `a#continue`); Set-Cookie carries the login cookie */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description OIDC_SIGN_IN_NOT_CONFIGURED: no OIDC_CLIENT_ID */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description IDENTITY_PROVIDER_UNAVAILABLE: the provider’s discovery document has not been read yet; SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    OidcSignIn_callback: {
+        parameters: {
+            query?: {
+                /** @description The provider’s issuer (RFC 9207); when present it must be OIDC_ISSUER */
+                iss?: string;
+                error_description?: string;
+                /** @description The provider’s error instead of a code (`access_denied`, …) */
+                error?: string;
+                /** @description Must be the state this browser’s sign-in sent */
+                state?: string;
+                /** @description The authorization code */
+                code?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: a page that continues to the dashboard (`/`) at once, so the SameSite=Strict session cookie set here (Set-Cookie, with the login cookie cleared) goes with a navigation from this site rather than with the provider’s cross-site redirect */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description OIDC_SIGN_IN_EXPIRED: no sign-in in progress in this browser (no login cookie, so no code verifier); OIDC_STATE_MISMATCH; OIDC_CODE_REJECTED: the provider refused the code (used before, expired, wrong verifier); VALIDATION_FAILED: a query parameter is missing, malformed or unknown */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description OIDC_SIGN_IN_REFUSED: the provider answered with an error; TOKEN_INVALID or TOKEN_EXPIRED: its token is not accepted (audience, roles, …) */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description OIDC_SIGN_IN_NOT_CONFIGURED: no OIDC_CLIENT_ID */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the request headers are larger than the server accepts */
+            431: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description IDENTITY_PROVIDER_UNAVAILABLE: the provider’s token endpoint or keys cannot be reached; SHUTTING_DOWN: the server is stopping, retry elsewhere */
+            503: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                    "text/html": string;
+                };
+            };
+        };
+    };
     Health_live: {
         parameters: {
             query?: never;
@@ -3925,7 +4118,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED */
+            /** @description UNKNOWN_MODEL_TYPE or UNKNOWN_MODEL_VERSION (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
@@ -4235,7 +4428,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived */
+            /** @description UNKNOWN_MODEL_VERSION or MODEL_VERSION_ARCHIVED: a version is missing or was archived */
             422: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];

@@ -14,3 +14,15 @@ export async function currentUser(): Promise<Caller | null> {
   const status = unwrap(await api.GET('/api/v1/auth/session'));
   return status.signed_in && status.sub ? { sub: status.sub, roles: status.roles } : null;
 }
+
+export interface SignInOptions {
+  /** The identity provider to sign in with (its name), or null: tokens only. */
+  provider: string | null;
+  url: string | null;
+}
+
+/** Whether /login offers the identity provider (OIDC_CLIENT_ID set on the server). */
+export async function signInOptions(): Promise<SignInOptions> {
+  const status = unwrap(await api.GET('/api/v1/auth/session'));
+  return { provider: status.provider, url: status.provider_sign_in_url };
+}

@@ -26,7 +26,7 @@ function methodNotAllowed(exception: unknown, request: FastifyRequest | undefine
   const path = request.url.split('?')[0]!;
   const allowed = request.server.allowedMethods(path).filter((method) => method !== request.method);
   if (allowed.length === 0) return null;
-  return new DomainError('METHOD_NOT_ALLOWED', 'method_not_allowed', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, {
+  return new DomainError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; allowed: ${allowed.join(', ')}`, {
     allowed_methods: allowed,
   });
 }

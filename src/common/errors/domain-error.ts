@@ -1,32 +1,21 @@
-/**
- * What kind of failure a domain error is. Services speak in kinds, not HTTP statuses; the global
- * filter maps each kind to a status with an exhaustive switch.
- */
-export type ErrorKind =
-  | 'invalid' // 400: the request is malformed or breaks a rule of its own
-  | 'unauthenticated' // 401
-  | 'forbidden' // 403
-  | 'not_found' // 404
-  | 'method_not_allowed' // 405
-  | 'conflict' // 409: the request is fine but the current state forbids it
-  | 'too_large' // 413
-  | 'unsupported_media_type' // 415
-  | 'unprocessable' // 422: well-formed, but refers to something unusable
-  | 'rate_limited' // 429
-  | 'unavailable'; // 503: a dependency (database, model) cannot serve right now
+import { statusOfCode, type ErrorCode } from './error-codes.js';
 
 /**
- * Base class of every error a module throws on purpose. `code` is stable and documented
- * (clients switch on it); `message` is for people.
+ * Base class of every error a module throws on purpose. `code` is stable and documented in
+ * ERROR_CODES (clients switch on it), and it alone decides the HTTP status; `message` is for people.
+ * Each module builds its errors with static factories on one subclass (`AbTestError.notFound(id)`).
  */
 export class DomainError extends Error {
   constructor(
-    readonly code: string,
-    readonly kind: ErrorKind,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = new.target.name;
+  }
+
+  get status(): number {
+    return statusOfCode(this.code);
   }
 }

@@ -74,6 +74,9 @@ export class ErrorDetails {
 
   @ApiPropertyOptional({ type: [String], example: ['GET', 'HEAD', 'POST'], description: 'METHOD_NOT_ALLOWED: the methods the path takes (also in `Allow`)' })
   allowed_methods?: string[];
+
+  @ApiPropertyOptional({ example: 'invalid_grant', description: 'OIDC_SIGN_IN_REFUSED, OIDC_CODE_REJECTED: the identity provider’s OAuth error code' })
+  error?: string;
 }
 
 /** The one shape of every error response. */

@@ -4,7 +4,7 @@
  * example per code on each error response), so a new code belongs here.
  */
 export interface ErrorCodeInfo {
-  /** The usual status (MODEL_TYPE_NOT_FOUND and MODEL_VERSION_NOT_FOUND are 422 in a create body that names them). */
+  /** The status of every response with this code: a code means one status everywhere. */
   status: number;
   /** An example message, as the service words it. */
   message: string;
@@ -12,7 +12,7 @@ export interface ErrorCodeInfo {
   details?: 'fields' | Record<string, unknown>;
 }
 
-export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
+export const ERROR_CODES = {
   VALIDATION_FAILED: {
     status: 400,
     message: 'traffic_split.a must not be greater than 1',
@@ -44,17 +44,39 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     message: 'rollout.steps must increase: steps[2] = 0.25 is not above 0.25',
     details: { problems: ['rollout.steps must increase: steps[2] = 0.25 is not above 0.25'] },
   },
+  OIDC_SIGN_IN_EXPIRED: {
+    status: 400,
+    message: 'No sign-in is in progress in this browser (it was not started here, already finished, or took longer than 10 minutes); start again at /login',
+  },
+  OIDC_STATE_MISMATCH: {
+    status: 400,
+    message: "The identity provider's answer does not belong to the sign-in this browser started (state mismatch); start again at /login",
+  },
+  OIDC_CODE_REJECTED: {
+    status: 400,
+    message: 'The identity provider refused the sign-in code: invalid_grant (grant request is invalid); start again at /login',
+    details: { error: 'invalid_grant' },
+  },
   AUTH_REQUIRED: { status: 401, message: 'A bearer token is required (Authorization: Bearer <token>)' },
   TOKEN_INVALID: { status: 401, message: 'The bearer token is not valid: invalid signature' },
   TOKEN_EXPIRED: { status: 401, message: 'The bearer token has expired' },
   METRICS_TOKEN_REQUIRED: { status: 401, message: 'GET /metrics needs the METRICS_TOKEN this server is configured with, as a bearer token' },
+  OIDC_SIGN_IN_REFUSED: {
+    status: 401,
+    message: 'The identity provider did not sign you in: access_denied (End-User aborted interaction)',
+    details: { error: 'access_denied' },
+  },
   FORBIDDEN_ROLE: { status: 403, message: 'This operation requires one of the roles: admin' },
   CSRF_REJECTED: {
     status: 403,
     message:
       "Refused: a write authenticated by the session cookie came from another origin (https://elsewhere.example). Send the token as Authorization: Bearer, or write from the dashboard's own pages",
   },
-  FORBIDDEN_USER_ID: { status: 403, message: 'A user token can only ask for its own variant; user_id needs a service or admin token' },
+  FORBIDDEN_USER_ID: { status: 403, message: 'A user token can only act for itself; user_id needs a service or admin token' },
+  OIDC_SIGN_IN_NOT_CONFIGURED: {
+    status: 404,
+    message: 'Sign-in through an identity provider is not configured (OIDC_ISSUER and OIDC_CLIENT_ID); sign in with a token at /login',
+  },
   NOT_FOUND: { status: 404, message: 'Cannot GET /api/v1/nothing' },
   AB_TEST_NOT_FOUND: {
     status: 404,
@@ -63,13 +85,13 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
   },
   MODEL_TYPE_NOT_FOUND: {
     status: 404,
-    message: 'Model type "safety_clasifier" does not exist; did you mean safety_classifier?',
-    details: { model_type: 'safety_clasifier', suggestions: ['safety_classifier'] },
+    message: 'Model type "spam_filter" does not exist (create it with POST /api/v1/models)',
+    details: { model_type: 'spam_filter' },
   },
   MODEL_VERSION_NOT_FOUND: {
     status: 404,
-    message: 'variant_b: model version "v2.0.1" of "safety_classifier" does not exist; registered: v1.0.0, v2.0.0',
-    details: { field: 'variant_b', model_type: 'safety_classifier', version: 'v2.0.1', suggestions: ['v1.0.0', 'v2.0.0'] },
+    message: 'Model type "safety_classifier" has no version "v9.0.0"',
+    details: { model_type: 'safety_classifier', version: 'v9.0.0' },
   },
   NO_MODEL_VERSION: {
     status: 404,
@@ -123,6 +145,16 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     status: 415,
     message: 'This route takes a JSON body: send Content-Type: application/json (got application/x-www-form-urlencoded)',
   },
+  UNKNOWN_MODEL_TYPE: {
+    status: 422,
+    message: 'Model type "safety_clasifier" is not registered; did you mean safety_classifier?',
+    details: { model_type: 'safety_clasifier', suggestions: ['safety_classifier'] },
+  },
+  UNKNOWN_MODEL_VERSION: {
+    status: 422,
+    message: 'variant_b: model version "v2.0.1" of "safety_classifier" does not exist; usable versions: v1.0.0, v2.0.0',
+    details: { field: 'variant_b', model_type: 'safety_classifier', version: 'v2.0.1', suggestions: ['v1.0.0', 'v2.0.0'] },
+  },
   MODEL_VERSION_ARCHIVED: {
     status: 422,
     message: 'variant_a: model version "v1.0.0" of "safety_classifier" is archived',
@@ -151,4 +183,15 @@ export const ERROR_CODES: Record<string, ErrorCodeInfo> = {
     message: 'The A/B test of "safety_classifier" kept changing state; try again',
     details: { model_type: 'safety_classifier' },
   },
-};
+} satisfies Record<string, ErrorCodeInfo>;
+
+/** Every stable error code; a DomainError takes one of these and its status comes from the table. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+export function statusOfCode(code: ErrorCode): number {
+  return (ERROR_CODES as Record<ErrorCode, ErrorCodeInfo>)[code].status;
+}

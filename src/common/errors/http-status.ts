@@ -1,36 +1,4 @@
 import { STATUS_CODES } from 'node:http';
-import type { ErrorKind } from './domain-error.js';
-
-export function statusForKind(kind: ErrorKind): number {
-  switch (kind) {
-    case 'invalid':
-      return 400;
-    case 'unauthenticated':
-      return 401;
-    case 'forbidden':
-      return 403;
-    case 'not_found':
-      return 404;
-    case 'method_not_allowed':
-      return 405;
-    case 'conflict':
-      return 409;
-    case 'too_large':
-      return 413;
-    case 'unsupported_media_type':
-      return 415;
-    case 'unprocessable':
-      return 422;
-    case 'rate_limited':
-      return 429;
-    case 'unavailable':
-      return 503;
-    default: {
-      const unreachable: never = kind;
-      throw new Error(`unknown error kind ${String(unreachable)}`);
-    }
-  }
-}
 
 export function reasonPhrase(status: number): string {
   return STATUS_CODES[status] ?? 'Error';

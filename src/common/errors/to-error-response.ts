@@ -1,6 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError } from './domain-error.js';
-import { codeForStatus, reasonPhrase, statusForKind } from './http-status.js';
+import { codeForStatus, reasonPhrase } from './http-status.js';
 import type { ErrorBody } from './error-body.js';
 
 export interface ErrorResponse {
@@ -96,7 +96,7 @@ const FASTIFY_CODES: Record<string, string> = {
  */
 export function toErrorResponse(error: unknown): ErrorResponse {
   if (error instanceof DomainError) {
-    const status = statusForKind(error.kind);
+    const status = error.status;
     return { status, body: body(status, error.message, error.code, error.details), unexpected: false };
   }
   if (error instanceof HttpException) {

@@ -10,7 +10,6 @@ function isBlank(body: Buffer): boolean {
 export function unsupportedMediaType(contentType: string | undefined): DomainError {
   return new DomainError(
     'UNSUPPORTED_MEDIA_TYPE',
-    'unsupported_media_type',
     `This route takes a JSON body: send Content-Type: application/json${contentType ? ` (got ${contentType.split(';')[0]!.trim()})` : ''}`,
   );
 }

@@ -36,7 +36,7 @@ export function installRequestHooks(fastify: FastifyInstance, options: RequestHo
     reply.headers(staticHeaders);
     reply.header('x-request-id', request.id);
     if (!closing) return done();
-    sendError(new DomainError('SHUTTING_DOWN', 'unavailable', 'The server is shutting down; retry the request'), request, reply, errorLogger);
+    sendError(new DomainError('SHUTTING_DOWN', 'The server is shutting down; retry the request'), request, reply, errorLogger);
   });
   if (logSampleRate > 0 && logger) {
     fastify.addHook('onResponse', (request, reply, done) => {

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Shadow tests and guarded progressive rollouts (docs/adr/0006-rollout-scheduler.md).
+ * Shadow tests and guarded progressive rollouts (docs/adr/0007-rollout-scheduler.md).
  *
  * - `ab_tests.mode`: `ab` (the seed's A/B test) or `shadow` (everyone is served a; b runs on a
  *   sampled share of the same inputs off the request path). `shadow_sample_rate` is that share.

@@ -14,7 +14,7 @@ import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import type { AuthUser } from '../../auth/roles.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
-import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
+import { AbTestLifecycleService } from './lifecycle/ab-test-lifecycle.service.js';
 import { AbTestsService } from './ab-tests.service.js';
 import { AbTestEventPageResponse, toAbTestEventResponse } from './dto/ab-test-event.response.js';
 import { AbTestIdParam } from './dto/ab-test-id.param.js';
@@ -82,7 +82,7 @@ export class AbTestsController {
     type: ErrorBody,
   })
   @ApiUnprocessableEntityResponse({
-    description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED',
+    description: 'UNKNOWN_MODEL_TYPE or UNKNOWN_MODEL_VERSION (with the registered names closest to the one given), or MODEL_VERSION_ARCHIVED',
     type: ErrorBody,
   })
   async create(@Body() body: CreateAbTestDto, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
@@ -138,7 +138,7 @@ export class AbTestsController {
   @ApiOkResponse({ type: AbTestResponse })
   @ApiNotFoundResponse({ description: 'AB_TEST_NOT_FOUND', type: ErrorBody })
   @ApiConflictResponse({ description: 'INVALID_TRANSITION, or AB_TEST_ALREADY_RUNNING naming the other test of the model type', type: ErrorBody })
-  @ApiUnprocessableEntityResponse({ description: 'MODEL_VERSION_NOT_FOUND or MODEL_VERSION_ARCHIVED: a version is missing or was archived', type: ErrorBody })
+  @ApiUnprocessableEntityResponse({ description: 'UNKNOWN_MODEL_VERSION or MODEL_VERSION_ARCHIVED: a version is missing or was archived', type: ErrorBody })
   async start(@Param() params: AbTestIdParam, @CurrentUser() user: AuthUser): Promise<AbTestResponse> {
     return toAbTestResponse(await this.lifecycle.startTest(params.test_id, user.sub));
   }

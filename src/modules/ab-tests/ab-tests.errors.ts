@@ -1,17 +1,17 @@
 import { DomainError } from '../../common/errors/domain-error.js';
 import { closestNames } from '../../common/text/closest-names.js';
-import type { AbTestStatus, LifecycleAction } from './lifecycle.js';
+import type { AbTestStatus, LifecycleAction } from './lifecycle/lifecycle.js';
 
 /** Errors of the A/B tests module; `code` is stable (clients switch on it). */
 export class AbTestError extends DomainError {
   static notFound(id: string): AbTestError {
-    return new AbTestError('AB_TEST_NOT_FOUND', 'not_found', `A/B test ${id} does not exist`, { test_id: id });
+    return new AbTestError('AB_TEST_NOT_FOUND', `A/B test ${id} does not exist`, { test_id: id });
   }
 
   static invalidTransition(id: string, status: AbTestStatus, action: LifecycleAction, allowed: readonly LifecycleAction[]): AbTestError {
     const verb = action === 'change_traffic_split' ? 'change the traffic split of' : action;
     const hint = allowed.length > 0 ? `; from ${status} it can: ${allowed.join(', ')}` : '';
-    return new AbTestError('INVALID_TRANSITION', 'conflict', `Cannot ${verb} A/B test ${id}: it is ${status}${hint}`, {
+    return new AbTestError('INVALID_TRANSITION', `Cannot ${verb} A/B test ${id}: it is ${status}${hint}`, {
       test_id: id,
       current_status: status,
       action,
@@ -23,35 +23,34 @@ export class AbTestError extends DomainError {
     const which = other ? `A/B test ${other.id} ("${other.name}") is already ${other.status}` : 'another A/B test is already active or paused';
     return new AbTestError(
       'AB_TEST_ALREADY_RUNNING',
-      'conflict',
       `Cannot start: ${which} for model type "${modelType}"; complete it first`,
       other ? { model_type: modelType, other_test_id: other.id, other_test_status: other.status } : { model_type: modelType },
     );
   }
 
   static invalidTrafficSplit(problems: string[]): AbTestError {
-    return new AbTestError('INVALID_TRAFFIC_SPLIT', 'invalid', problems.join('; '), { problems });
+    return new AbTestError('INVALID_TRAFFIC_SPLIT', problems.join('; '), { problems });
   }
 
   static identicalVariants(version: string): AbTestError {
-    return new AbTestError('IDENTICAL_VARIANTS', 'invalid', `variant_a and variant_b must be different model versions, both are "${version}"`);
+    return new AbTestError('IDENTICAL_VARIANTS', `variant_a and variant_b must be different model versions, both are "${version}"`);
   }
 
   static duplicateMetric(name: string): AbTestError {
-    return new AbTestError('DUPLICATE_METRIC', 'invalid', `metrics declares "${name}" more than once`);
+    return new AbTestError('DUPLICATE_METRIC', `metrics declares "${name}" more than once`);
   }
 
   /** Metric events for a test that does not record them (draft: not started; completed: results frozen). */
   static notRecording(id: string, status: AbTestStatus): AbTestError {
     const why = status === 'completed' ? 'its results are frozen' : 'it has not started';
-    return new AbTestError('AB_TEST_NOT_RECORDING', 'conflict', `A/B test ${id} is ${status} (${why}): metrics are accepted while it is active or paused`, {
+    return new AbTestError('AB_TEST_NOT_RECORDING', `A/B test ${id} is ${status} (${why}): metrics are accepted while it is active or paused`, {
       test_id: id,
       current_status: status,
     });
   }
 
   static promoteRequiresWinner(): AbTestError {
-    return new AbTestError('PROMOTE_REQUIRES_WINNER', 'invalid', 'promote: true needs a winner ("a" or "b")');
+    return new AbTestError('PROMOTE_REQUIRES_WINNER', 'promote: true needs a winner ("a" or "b")');
   }
 
   /** `registered`: every model type name; the closest ones are suggested. */
@@ -63,7 +62,7 @@ export class AbTestError extends DomainError {
         : registered.length > 0
           ? `; registered: ${registered.slice(0, 10).join(', ')}`
           : '; none is registered yet (POST /api/v1/models)';
-    return new AbTestError('MODEL_TYPE_NOT_FOUND', 'unprocessable', `Model type "${modelType}" is not registered${hint}`, {
+    return new AbTestError('UNKNOWN_MODEL_TYPE', `Model type "${modelType}" is not registered${hint}`, {
       model_type: modelType,
       suggestions: suggestions.length > 0 ? suggestions : registered.slice(0, 10),
     });
@@ -79,7 +78,7 @@ export class AbTestError extends DomainError {
         : suggestions.length > 0
           ? `; usable versions: ${suggestions.join(', ')}`
           : '; it has no usable version (register one with POST /api/v1/models/{model_type}/versions)';
-    return new AbTestError('MODEL_VERSION_NOT_FOUND', 'unprocessable', `${field}: model version "${version}" of "${modelType}" does not exist${hint}`, {
+    return new AbTestError('UNKNOWN_MODEL_VERSION', `${field}: model version "${version}" of "${modelType}" does not exist${hint}`, {
       field,
       model_type: modelType,
       version,
@@ -88,7 +87,7 @@ export class AbTestError extends DomainError {
   }
 
   static versionArchived(field: 'variant_a' | 'variant_b', modelType: string, version: string): AbTestError {
-    return new AbTestError('MODEL_VERSION_ARCHIVED', 'unprocessable', `${field}: model version "${version}" of "${modelType}" is archived`, {
+    return new AbTestError('MODEL_VERSION_ARCHIVED', `${field}: model version "${version}" of "${modelType}" is archived`, {
       field,
       model_type: modelType,
       version,
@@ -98,42 +97,37 @@ export class AbTestError extends DomainError {
   static noModelVersion(modelType: string): AbTestError {
     return new AbTestError(
       'NO_MODEL_VERSION',
-      'not_found',
       `Model type "${modelType}" has no running A/B test and no production version`,
       { model_type: modelType },
     );
   }
 
   static assignmentUnavailable(modelType: string): AbTestError {
-    return new AbTestError('ASSIGNMENT_UNAVAILABLE', 'unavailable', `The A/B test of "${modelType}" kept changing state; try again`, { model_type: modelType });
+    return new AbTestError('ASSIGNMENT_UNAVAILABLE', `The A/B test of "${modelType}" kept changing state; try again`, { model_type: modelType });
   }
 
   static invalidUserId(): AbTestError {
-    return new AbTestError('INVALID_USER_ID', 'invalid', 'The user id must be 1 to 255 characters');
-  }
-
-  static otherUsersVariant(): AbTestError {
-    return new AbTestError('FORBIDDEN_USER_ID', 'forbidden', 'A user token can only ask for its own variant; user_id needs a service or admin token');
+    return new AbTestError('INVALID_USER_ID', 'The user id must be 1 to 255 characters');
   }
 
   static invalidTestMode(problem: string): AbTestError {
-    return new AbTestError('INVALID_TEST_MODE', 'invalid', problem);
+    return new AbTestError('INVALID_TEST_MODE', problem);
   }
 
   static invalidRollout(problems: string[]): AbTestError {
-    return new AbTestError('INVALID_ROLLOUT', 'invalid', problems.join('; '), { problems });
+    return new AbTestError('INVALID_ROLLOUT', problems.join('; '), { problems });
   }
 
   static notAShadowTest(id: string): AbTestError {
-    return new AbTestError('NOT_A_SHADOW_TEST', 'conflict', `A/B test ${id} is not a shadow test`, { test_id: id });
+    return new AbTestError('NOT_A_SHADOW_TEST', `A/B test ${id} is not a shadow test`, { test_id: id });
   }
 
   static comparisonsNeedShadowTest(id: string): AbTestError {
-    return new AbTestError('NOT_A_SHADOW_TEST', 'conflict', `A/B test ${id} is not a shadow test: comparison events are accepted by shadow tests only`, { test_id: id });
+    return new AbTestError('NOT_A_SHADOW_TEST', `A/B test ${id} is not a shadow test: comparison events are accepted by shadow tests only`, { test_id: id });
   }
 
   static shadowNotReady(id: string, decision: string, reasons: string[]): AbTestError {
-    return new AbTestError('SHADOW_NOT_READY', 'conflict', `Shadow test ${id} is not ready_for_ab (${decision}): ${reasons.join('; ')}`, {
+    return new AbTestError('SHADOW_NOT_READY', `Shadow test ${id} is not ready_for_ab (${decision}): ${reasons.join('; ')}`, {
       test_id: id,
       decision,
       reasons,

@@ -1,26 +1,34 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
-import { ActiveTestsCache } from './active-tests.cache.js';
-import { AbTestLifecycleService } from './ab-test-lifecycle.service.js';
-import { AbTestMetricsController } from './ab-test-metrics.controller.js';
-import { AbTestMetricsService } from './ab-test-metrics.service.js';
-import { AbTestResultsService } from './ab-test-results.service.js';
+import { AbTestRepository, PostgresAbTestRepository } from './ab-test.repository.js';
+import { AbTestsConfig } from './ab-tests.config.js';
+import { ActiveTestsCache } from './assignment/active-tests.cache.js';
+import { AssignmentStore, PostgresAssignmentStore } from './assignment/assignment.store.js';
+import { AbTestEventRepository, PostgresAbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
+import { AbTestLifecycleService } from './lifecycle/ab-test-lifecycle.service.js';
+import { AbTestMetricsController } from './results/ab-test-metrics.controller.js';
+import { AbTestMetricsService, AbTestsRecording } from './results/ab-test-metrics.service.js';
+import { AbTestResultsService } from './results/ab-test-results.service.js';
 import { AbTestsController } from './ab-tests.controller.js';
 import { AbTestsService } from './ab-tests.service.js';
-import { AssignmentController } from './assignment.controller.js';
-import { AssignmentWriter } from './assignment-writer.js';
-import { AssignmentService } from './assignment.service.js';
-import { GuardrailService } from './guardrail.service.js';
+import { AssignmentController } from './assignment/assignment.controller.js';
+import { AssignmentWriter } from './assignment/assignment-writer.js';
+import { AssignmentService } from './assignment/assignment.service.js';
+import { AbTest } from './entities/ab-test.entity.js';
+import { AbTestAssignment } from './entities/ab-test-assignment.entity.js';
+import { AbTestEvent } from './entities/ab-test-event.entity.js';
+import { GuardrailService } from './results/guardrail.service.js';
 import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER } from './metrics-ports.js';
-import { ResultsFreezer } from './results-freezer.js';
-import { ShadowTestsController } from './shadow-tests.controller.js';
+import { ResultsFreezer } from './results/results-freezer.js';
+import { ShadowTestsController } from './shadow/shadow-tests.controller.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
-import { RolloutStore } from './rollout/rollout-store.js';
+import { RolloutStore } from './rollout/rollout.store.js';
 import { ShadowRecorder } from './shadow/shadow-recorder.js';
-import { ShadowStore } from './shadow/shadow-store.js';
+import { ShadowStore } from './shadow/shadow.store.js';
 import { ShadowTestsService } from './shadow/shadow-tests.service.js';
 
 /**
@@ -32,15 +40,20 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
  * metrics-ports.ts are bound here to the metrics module's services.
  */
 @Module({
-  imports: [ModelRegistryModule, MetricsModule],
+  imports: [TypeOrmModule.forFeature([AbTest, AbTestAssignment, AbTestEvent]), ModelRegistryModule, MetricsModule],
   controllers: [AssignmentController, AbTestsController, AbTestMetricsController, ShadowTestsController],
   providers: [
+    AbTestsConfig.provider,
+    { provide: AbTestRepository, useClass: PostgresAbTestRepository },
+    { provide: AbTestEventRepository, useClass: PostgresAbTestEventRepository },
+    { provide: AssignmentStore, useClass: PostgresAssignmentStore },
     ActiveTestsCache,
     AssignmentWriter,
     AssignmentService,
     AbTestsService,
     AbTestLifecycleService,
     AbTestMetricsService,
+    AbTestsRecording,
     AbTestResultsService,
     ResultsFreezer,
     GuardrailService,

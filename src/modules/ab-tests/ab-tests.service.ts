@@ -1,36 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { Transactions } from '../../database/transactions.js';
 import { ModelRegistryService } from '../model-registry/model-registry.service.js';
-import { appendAuditEvent } from './ab-test-audit.js';
+import { AbTestRepository, type AbTestFilter } from './ab-test.repository.js';
+import { AssignmentStore } from './assignment/assignment.store.js';
+import { AbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
 import { AbTestError } from './ab-tests.errors.js';
-import type { Variant } from './bucketing.js';
+
 import type { CreateAbTestDto } from './dto/create-ab-test.dto.js';
 import type { AssignmentCounts } from './dto/ab-test.response.js';
 import { AbTest, type AbTestCriteria, type AbTestMode, type MetricDefinition } from './entities/ab-test.entity.js';
-import { AbTestEvent } from './entities/ab-test-event.entity.js';
-import { frozenResultsOf } from './frozen-results.js';
-import type { AbTestStatus } from './lifecycle.js';
-import {
-  AB_TEST_METRIC_RECORDER,
-  AB_TEST_METRICS_READER,
-  NOOP_METRIC_RECORDER,
-  ZERO_METRICS_READER,
-  type AbTestMetricRecorder,
-  type AbTestMetricsReader,
-  type AbTestMetricsSummary,
-} from './metrics-ports.js';
-import { trafficSplitProblems } from './traffic-split.js';
-import { assertVersionsUsable } from './version-check.js';
+import type { AbTestEvent } from './entities/ab-test-event.entity.js';
+import { frozenResultsOf } from './results/frozen-results.js';
+import { AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER, type AbTestMetricRecorder, type AbTestMetricsReader, type AbTestMetricsSummary } from './metrics-ports.js';
+import { trafficSplitProblems } from './lifecycle/traffic-split.js';
+import { assertVersionsUsable } from './lifecycle/version-check.js';
 import { DEFAULT_STEP_MIN_REQUESTS, DEFAULT_STEP_MIN_SECONDS, rolloutStepProblems } from './dto/rollout.dto.js';
-import { RolloutStore, type Rollout, type RolloutPlan } from './rollout/rollout-store.js';
+import { RolloutStore, type Rollout, type RolloutPlan } from './rollout/rollout.store.js';
+import type { Variant } from '../../common/variant.js';
 
-export interface AbTestFilter {
-  modelType?: string;
-  status?: AbTestStatus;
-  limit: number;
-  offset: number;
-}
+export type { AbTestFilter };
 
 export interface Page<T> {
   items: T[];
@@ -47,19 +36,16 @@ export interface AbTestDetail {
 /** Creating and reading A/B tests (the lifecycle lives in AbTestLifecycleService). */
 @Injectable()
 export class AbTestsService {
-  private readonly metricsReader: AbTestMetricsReader;
-  private readonly metricRecorder: AbTestMetricRecorder;
-
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly tests: AbTestRepository,
+    private readonly events: AbTestEventRepository,
+    private readonly assignments: AssignmentStore,
     private readonly registry: ModelRegistryService,
     private readonly rollouts: RolloutStore,
-    @Optional() @Inject(AB_TEST_METRICS_READER) metricsReader?: AbTestMetricsReader,
-    @Optional() @Inject(AB_TEST_METRIC_RECORDER) metricRecorder?: AbTestMetricRecorder,
-  ) {
-    this.metricsReader = metricsReader ?? ZERO_METRICS_READER;
-    this.metricRecorder = metricRecorder ?? NOOP_METRIC_RECORDER;
-  }
+    @Inject(AB_TEST_METRICS_READER) private readonly metricsReader: AbTestMetricsReader,
+    @Inject(AB_TEST_METRIC_RECORDER) private readonly metricRecorder: AbTestMetricRecorder,
+  ) {}
 
   /** A new test in draft, after checking its split, metrics and both model versions. */
   async createTest(input: CreateAbTestDto, actor: string, options: { sourceTestId?: string } = {}): Promise<AbTest> {
@@ -106,9 +92,9 @@ export class AbTestsService {
       createdAt: now,
       updatedAt: now,
     });
-    await this.dataSource.transaction(async (manager) => {
-      await manager.insert(AbTest, test);
-      await appendAuditEvent(manager, {
+    await this.transactions.run(async (tx) => {
+      await this.tests.insert(tx, test);
+      await this.events.append(tx, {
         abTestId: id,
         action: 'created',
         actor,
@@ -125,29 +111,23 @@ export class AbTestsService {
           ...(test.sourceTestId ? { source_test_id: test.sourceTestId } : {}),
         },
       });
-      if (rollout) await this.rollouts.insert(manager, id, rollout);
+      if (rollout) await this.rollouts.insert(tx, id, rollout);
     });
     return test;
   }
 
-  async listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
-    const [items, total] = await this.dataSource.getRepository(AbTest).findAndCount({
-      where: { ...(filter.modelType ? { modelType: filter.modelType } : {}), ...(filter.status ? { status: filter.status } : {}) },
-      order: { createdAt: 'DESC', id: 'ASC' },
-      take: filter.limit,
-      skip: filter.offset,
-    });
-    return { items, total };
+  listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
+    return this.tests.list(filter);
   }
 
   async getTest(id: string): Promise<AbTest> {
-    const test = await this.dataSource.getRepository(AbTest).findOneBy({ id });
+    const test = await this.tests.findById(id);
     if (!test) throw AbTestError.notFound(id);
     return test;
   }
 
   /**
-   * The test with its per-variant metrics and stored assignment counts (the seed's "test stats").
+   * The test with its per-variant metrics and stored assignment counts (`GET /ab-tests/{id}`).
    * A completed test shows the metrics frozen when it completed.
    */
   async getTestDetail(id: string): Promise<AbTestDetail> {
@@ -163,30 +143,20 @@ export class AbTestsService {
 
   /** From the counters the assignment triggers keep (a few rows per test, however many users). */
   async countAssignments(id: string): Promise<AssignmentCounts> {
-    const rows = (await this.dataSource.query(
-      `SELECT variant, sum(count)::float8 AS n FROM ab_test_assignment_counts WHERE ab_test_id = $1 GROUP BY variant`,
-      [id],
-    )) as Array<{ variant: Variant; n: number }>;
     const counts: AssignmentCounts = { a: 0, b: 0 };
-    for (const row of rows) counts[row.variant] = row.n;
+    for (const row of await this.assignments.countAssignments(id)) counts[row.variant] += row.count;
     return counts;
   }
 
   /** The audit log of a test, oldest first. */
   async listEvents(id: string, page: { limit: number; offset: number }): Promise<Page<AbTestEvent>> {
     await this.getTest(id);
-    const [items, total] = await this.dataSource.getRepository(AbTestEvent).findAndCount({
-      where: { abTestId: id },
-      order: { id: 'ASC' },
-      take: page.limit,
-      skip: page.offset,
-    });
-    return { items, total };
+    return this.events.listForTest(id, page);
   }
 
   /**
-   * The seed's `abTestService.recordMetric(testId, variant, 'custom_metric', value)`: hands the value
-   * to MetricsService.recordMetric (buffered, flushed within METRICS_FLUSH_MS; reported as
+   * A custom metric recorded in-process (`recordMetric(testId, variant, 'custom_metric', value)`):
+   * hands the value to the metric recorder port (buffered, flushed within METRICS_FLUSH_MS; reported as
    * `custom:<name>`).
    */
   async recordMetric(testId: string, variant: Variant, name: string, value: number): Promise<void> {

@@ -1,14 +1,14 @@
-import type { EntityManager } from 'typeorm';
-import type { Variant } from './bucketing.js';
+import type { Tx } from '../../database/transactions.js';
+
 import type { VariantSummary } from '../metrics/metrics-query.service.js';
+import type { Variant } from '../../common/variant.js';
 
 /**
  * The seams between A/B tests and metrics. AbTestsModule binds them to the metrics module's
- * services (ab-tests.module.ts); the defaults below apply where they are not bound (unit tests
- * that build the services by hand): zeros, and recording does nothing.
+ * services (ab-tests.module.ts); unit specs bind fakes.
  */
 
-/** Per-variant figures in the seed's `GET /ab-tests/{id}` shape, as the metrics module builds them. */
+/** Per-variant figures of `GET /ab-tests/{id}`, as the metrics module builds them. */
 export type VariantMetricsSummary = VariantSummary;
 
 export interface AbTestMetricsSummary {
@@ -22,16 +22,13 @@ export interface AbTestMetricsReader {
 }
 export const AB_TEST_METRICS_READER = Symbol('AB_TEST_METRICS_READER');
 
-/** Where `AbTestsService.recordMetric` (the seed's custom-metric call) sends values. */
+/** Where `AbTestsService.recordMetric` (a custom metric recorded in-process) sends values. */
 export interface AbTestMetricRecorder {
   recordMetric(testId: string, variant: Variant, name: string, value: number): void | Promise<void>;
 }
 export const AB_TEST_METRIC_RECORDER = Symbol('AB_TEST_METRIC_RECORDER');
 
-/**
- * Freezes a test's results when it completes. Optional: without a provider, completing does
- * nothing more.
- */
+/** Freezes a test's results when it completes. */
 export interface AbTestCompletionHook {
   /**
    * Before the completion transaction, outside the row lock (e.g. flush buffered metrics so the
@@ -42,21 +39,6 @@ export interface AbTestCompletionHook {
    * Inside the transaction that completes the test (after the status change, before commit), so
    * the results are frozen into `ab_tests.metrics` atomically with it. Throwing rolls back.
    */
-  onTestCompleting(testId: string, manager: EntityManager): Promise<void>;
+  onTestCompleting(testId: string, tx: Tx): Promise<void>;
 }
 export const AB_TEST_COMPLETION_HOOK = Symbol('AB_TEST_COMPLETION_HOOK');
-
-/** No requests yet: counts are 0, latencies null (0 ms is a real latency). */
-export function emptyVariantMetrics(): VariantMetricsSummary {
-  return { requests: 0, errors: 0, error_rate: 0, avg_latency: null, p50_latency: null, p95_latency: null, p99_latency: null, custom: {} };
-}
-
-/** Before the metrics module is wired: every figure is zero. */
-export const ZERO_METRICS_READER: AbTestMetricsReader = {
-  summarize: () => Promise.resolve({ variant_a: emptyVariantMetrics(), variant_b: emptyVariantMetrics() }),
-};
-
-/** Before the metrics module is wired: values are accepted and dropped. */
-export const NOOP_METRIC_RECORDER: AbTestMetricRecorder = {
-  recordMetric: () => undefined,
-};

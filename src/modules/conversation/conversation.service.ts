@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
 import type { AuthUser } from '../../auth/roles.js';
 import type { Classification } from '../predictions/ab-tested-classifier.js';
-import { actingUserId, isPrivileged, isUuid } from '../predictions/acting-user.js';
+import { actingUserId, isPrivileged } from '../../auth/acting-user.js';
+import { isUuid } from '../../common/validation/uuid.js';
 import { SafetyService, type SafetyVerdict } from '../safety/safety.service.js';
-import { ConversationEntity } from './conversation.entity.js';
+import type { ConversationEntity } from './conversation.entity.js';
 import { ConversationNotFoundError } from './conversation.errors.js';
+import { ConversationRepository } from './conversation.repository.js';
 import { IntentService } from './intent.service.js';
-import { MessageEntity, type MessageModelVersions, type MessageSafety } from './message.entity.js';
+import type { MessageEntity, MessageModelVersions, MessageSafety } from './message.entity.js';
 import { REDACTED_PII, refusalFor, replyForIntent } from './reply-templates.js';
 
 export interface PostMessageInput {
@@ -54,9 +54,7 @@ export class ConversationService {
   constructor(
     private readonly safety: SafetyService,
     private readonly intents: IntentService,
-    private readonly dataSource: DataSource,
-    @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
-    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    private readonly conversations: ConversationRepository,
   ) {}
 
   /**
@@ -79,27 +77,18 @@ export class ConversationService {
       intent_classifier: intent?.modelVersion ?? null,
     };
 
-    await this.dataSource.transaction(async (manager) => {
-      if (input.conversationId) {
-        await manager.query('UPDATE conversations SET updated_at = now() WHERE id = $1', [conversationId]);
-      } else {
-        await manager.query('INSERT INTO conversations (id, user_id) VALUES ($1, $2)', [conversationId, userId]);
-      }
-      await manager.query(
-        `INSERT INTO messages (id, conversation_id, role, text, intent, confidence, safety, model_versions)
-         VALUES ($1, $3, 'user', $4, $5, $6, $7, $8), ($2, $3, 'assistant', $9, NULL, NULL, NULL, NULL)`,
-        [
-          messageId,
-          replyMessageId,
-          conversationId,
-          safety.label === 'pii' ? REDACTED_PII : input.text,
-          intent?.label ?? null,
-          intent?.score ?? null,
-          JSON.stringify(safetyRecord),
-          JSON.stringify(modelVersions),
-          reply,
-        ],
-      );
+    await this.conversations.saveExchange({
+      conversationId,
+      ...(input.conversationId ? {} : { newConversationFor: userId }),
+      message: {
+        id: messageId,
+        text: safety.label === 'pii' ? REDACTED_PII : input.text,
+        intent: intent?.label ?? null,
+        confidence: intent?.score ?? null,
+        safety: safetyRecord,
+        modelVersions,
+      },
+      reply: { id: replyMessageId, text: reply },
     });
 
     return { conversationId, messageId, replyMessageId, reply, safety, intent };
@@ -107,17 +96,11 @@ export class ConversationService {
 
   /** The owner, or a service or admin token, sees the history; anyone else gets 404. */
   async getHistory(caller: AuthUser, conversationId: string): Promise<ConversationHistory> {
-    const conversation = isUuid(conversationId) ? await this.conversations.findOneBy({ id: conversationId }) : null;
+    const conversation = isUuid(conversationId) ? await this.conversations.findById(conversationId) : null;
     if (!conversation || (!isPrivileged(caller) && conversation.userId !== caller.sub)) {
       throw new ConversationNotFoundError(conversationId);
     }
-    const newestFirst = await this.messages
-      .createQueryBuilder('m')
-      .where('m.conversation_id = :id', { id: conversation.id })
-      .orderBy('m.seq', 'DESC')
-      .limit(HISTORY_LIMIT)
-      .getMany();
-    return { conversation, messages: newestFirst.reverse() };
+    return { conversation, messages: await this.conversations.history(conversation.id, HISTORY_LIMIT) };
   }
 
   /**
@@ -128,7 +111,7 @@ export class ConversationService {
   private async resolveUser(caller: AuthUser, input: PostMessageInput): Promise<string> {
     const requested = actingUserId(caller, input.userId);
     if (!input.conversationId) return requested;
-    const conversation = await this.conversations.findOneBy({ id: input.conversationId });
+    const conversation = await this.conversations.findById(input.conversationId);
     if (!conversation) throw new ConversationNotFoundError(input.conversationId);
     const privilegedWithoutUser = isPrivileged(caller) && input.userId === undefined;
     if (!privilegedWithoutUser && conversation.userId !== requested) throw new ConversationNotFoundError(input.conversationId);

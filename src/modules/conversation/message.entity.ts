@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { Variant } from '../../common/variant.js';
 
 export type MessageRole = 'user' | 'assistant';
 
@@ -8,7 +9,7 @@ export interface MessageSafety {
   score: number;
   safe: boolean;
   model_version: string;
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
   ab_test_id: string | null;
   prediction_id: string;
 }

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { describeError } from '../../common/logging/describe-error.js';
+import { DatabaseHealth, DatabasePingError } from '../../database/database-health.js';
 import { DatabaseNotReadyError } from './health.errors.js';
 
 const READY_TIMEOUT_MS = 2000;
@@ -10,34 +11,24 @@ export class HealthService {
   /** The last failure logged, so a probe polling a down database logs the cause once, not every time. */
   private lastFailure: string | null = null;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly database: DatabaseHealth) {}
 
   /**
    * Runs SELECT 1 with a deadline; returns its round trip in ms or throws DatabaseNotReadyError.
    * The cause (driver message, address) goes to the log only.
    */
   async checkDatabase(): Promise<number> {
-    const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`));
-      }, READY_TIMEOUT_MS);
-    });
+    let roundTripMs: number;
     try {
-      await Promise.race([this.dataSource.query('SELECT 1'), deadline]);
+      roundTripMs = await this.database.ping(READY_TIMEOUT_MS);
     } catch (error) {
-      const cause = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+      const cause = describeError(error instanceof DatabasePingError ? error.cause : error);
       if (cause !== this.lastFailure) this.logger.warn(`readiness check failed: ${cause}`);
       this.lastFailure = cause;
-      throw new DatabaseNotReadyError(timedOut);
-    } finally {
-      clearTimeout(timer);
+      throw new DatabaseNotReadyError(error instanceof DatabasePingError && error.timedOut);
     }
     if (this.lastFailure !== null) this.logger.log('readiness check: the database answers again');
     this.lastFailure = null;
-    return Math.round((performance.now() - started) * 100) / 100;
+    return Math.round(roundTripMs * 100) / 100;
   }
 }

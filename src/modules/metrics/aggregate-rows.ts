@@ -1,5 +1,6 @@
 import { LogBucketSketch } from './log-bucket-sketch.js';
-import { LATENCY_METRIC, REQUESTS_METRIC, type DeltaBuffer, type ValueDeltas, type Variant } from './metric-deltas.js';
+import { LATENCY_METRIC, REQUESTS_METRIC, type DeltaBuffer, type ValueDeltas } from './metric-deltas.js';
+import type { Variant } from '../../common/variant.js';
 
 /**
  * Aggregates are kept at three grains: minutes in `metric_aggregates` (the source of truth for

@@ -1,7 +1,5 @@
 import { LogBucketSketch } from './log-bucket-sketch.js';
 
-export type Variant = 'a' | 'b';
-
 /** Metric names as stored and as the results name them. */
 export const REQUESTS_METRIC = 'requests';
 export const LATENCY_METRIC = 'latency_ms';
@@ -9,12 +7,6 @@ export const CUSTOM_PREFIX = 'custom:';
 
 /** Custom metric names: lowercase slugs (`accuracy`, `thumbs_up`). */
 export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isUuid(value: unknown): value is string {
-  return typeof value === 'string' && UUID_PATTERN.test(value);
-}
-
 export const MINUTE_MS = 60_000;
 
 export function minuteOf(epochMs: number): number {

@@ -33,7 +33,7 @@ describe('metricEventProblem', () => {
     [{ variant: 'a', latency_ms: 1, metric: 'accuracy', value: 1 }, 'not both'],
     [{ variant: 'a', error: false, value: 1 }, 'not both'],
     [{ variant: 'a' }, 'needs latency_ms and/or error'],
-    [{ variant: 'a', error: true, user_id: 'x'.repeat(201) }, 'user_id must be a string of at most 200'],
+    [{ variant: 'a', error: true, user_id: 'x'.repeat(256) }, 'user_id must be a string of at most 255'],
     [{ variant: 'a', error: true, extra: 1 }, 'unknown field "extra"'],
     [{ variant: 'a', error: true, timestamp: '2026-01-05' }, 'timestamp must be an ISO 8601 date-time'],
     [{ variant: 'a', error: true, timestamp: '2026-01-05T12:06:00Z' }, 'timestamp is in the future'],
@@ -54,7 +54,7 @@ describe('validateMetricEvents', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(MetricsError);
-    expect(thrown).toMatchObject({ code: 'METRIC_EVENT_INVALID', kind: 'invalid', details: { index: 17 } });
+    expect(thrown).toMatchObject({ code: 'METRIC_EVENT_INVALID', status: 400, details: { index: 17 } });
     expect((thrown as Error).message).toMatch(/^events\[17\]: an event is either a request outcome/);
   });
 

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
+import { isRetryableTransactionFailure, sqlStateOf, SQLSTATE } from '../../common/errors/postgres-errors.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
-import { CUSTOM_PREFIX, DeltaBuffer, isUuid, minuteOf, TestDeltas, ValueDeltas } from './metric-deltas.js';
-import { validateMetricEvents, type MetricEvent } from './metric-events.js';
+import { isUuid } from '../../common/validation/uuid.js';
+import { Transactions, type Tx } from '../../database/transactions.js';
+import { CUSTOM_PREFIX, DeltaBuffer, minuteOf, TestDeltas, ValueDeltas } from './metric-deltas.js';
+import type { MetricBatch, MetricEvent } from './metric-events.js';
 import { MetricsError } from './metrics.errors.js';
 
 export interface IngestResult {
@@ -25,7 +27,7 @@ export interface IngestResult {
  * refuses only this batch; any other error makes every batch of the group retry on its own.
  * It may also write (e.g. a shadow test's comparisons), which then commits or rolls back with the batch.
  */
-export type IngestGuard = (manager: EntityManager) => Promise<void>;
+export type IngestGuard = (tx: Tx) => Promise<void>;
 
 interface QueuedBatch {
   testId: string;
@@ -44,15 +46,13 @@ class CommitOutcomeUnknown extends Error {
   }
 }
 
-/* A serialization failure or deadlock before COMMIT rolled everything back: safe to retry. */
-const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 3;
 /** Most batches written in one transaction. */
 const MAX_GROUP = 64;
 
 /**
- * Metric batches from outside the process (`POST /ab-tests/{id}/metrics`). A batch is validated
- * whole, aggregated in memory per (variant, metric, minute) and added to the aggregates in one
+ * Metric batches from outside the process (`POST /ab-tests/{id}/metrics`). A batch, validated
+ * once by parseMetricBatch on the route, is aggregated in memory per (variant, metric, minute) and added to the aggregates in one
  * transaction: when `ingest` resolves the batch is durable, when it throws nothing of it is stored.
  *
  * Group commit: concurrent batches share rows (same test, same minute), and each transaction holds
@@ -67,14 +67,14 @@ export class MetricsIngestionService {
   private writing = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    @Inject(Transactions) private readonly transactions: Pick<Transactions, 'run'>,
     private readonly store: AggregateStore,
   ) {}
 
-  async ingest(testId: string, events: MetricEvent[], guard?: IngestGuard): Promise<IngestResult> {
+  /** Stores a batch parseMetricBatch accepted; resolves once it is durable. */
+  async ingest(testId: string, events: MetricBatch, guard?: IngestGuard): Promise<IngestResult> {
     if (!isUuid(testId)) throw MetricsError.testNotFound(testId);
     const now = Date.now();
-    validateMetricEvents(events, now);
     const { rows, requests, custom, comparisons } = aggregateEvents(testId, events, now);
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ testId: testId.toLowerCase(), rows: rows.list(), guard, resolve, reject });
@@ -121,10 +121,10 @@ export class MetricsIngestionService {
         return;
       } catch (error) {
         const cause = error instanceof CommitOutcomeUnknown ? error.cause : error;
-        const code = sqlState(cause);
-        if (!(error instanceof CommitOutcomeUnknown) && code !== undefined && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) continue;
-        // 23503: the test row is gone (no guard, or it was deleted concurrently).
-        batch.reject(code === '23503' ? MetricsError.testNotFound(batch.testId) : cause);
+        // A serialization failure or deadlock before COMMIT rolled everything back: safe to retry.
+        if (!(error instanceof CommitOutcomeUnknown) && isRetryableTransactionFailure(cause) && attempt < MAX_ATTEMPTS) continue;
+        // A foreign-key violation: the test row is gone (no guard, or it was deleted concurrently).
+        batch.reject(sqlStateOf(cause) === SQLSTATE.FOREIGN_KEY_VIOLATION ? MetricsError.testNotFound(batch.testId) : cause);
         return;
       }
     }
@@ -136,16 +136,15 @@ export class MetricsIngestionService {
    * COMMIT failed, anything else when the transaction rolled back.
    */
   private async transaction(batches: QueuedBatch[]): Promise<QueuedBatch[]> {
-    const runner = this.dataSource.createQueryRunner();
+    const written: QueuedBatch[] = [];
+    let rows: AggregateRow[] = [];
+    // Set once the work is done: a failure after that is the COMMIT's.
+    let committing = false;
     try {
-      await runner.connect();
-      await runner.startTransaction();
-      const written: QueuedBatch[] = [];
-      let rows: AggregateRow[] = [];
-      try {
+      await this.transactions.run(async (tx) => {
         for (const batch of batches) {
           try {
-            if (batch.guard) await batch.guard(runner.manager);
+            if (batch.guard) await batch.guard(tx);
             written.push(batch);
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
@@ -154,21 +153,14 @@ export class MetricsIngestionService {
           }
         }
         rows = written.length === 1 ? written[0]!.rows : merged(written);
-        await this.store.upsert(runner.manager, rows);
-      } catch (error) {
-        await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-      try {
-        await runner.commitTransaction();
-      } catch (error) {
-        throw new CommitOutcomeUnknown(error);
-      }
-      if (written.length > 0) this.store.notify([...new Set(written.map((batch) => batch.testId))], rows);
-      return written;
-    } finally {
-      await runner.release();
+        await this.store.upsert(tx, rows);
+        committing = true;
+      });
+    } catch (error) {
+      throw committing ? new CommitOutcomeUnknown(error) : error;
     }
+    if (written.length > 0) this.store.notify([...new Set(written.map((batch) => batch.testId))], rows);
+    return written;
   }
 }
 
@@ -239,10 +231,4 @@ export function aggregateEvents(
   const rows = new AggregateRowSet();
   for (const buffer of buffers.values()) rows.addBuffer(buffer);
   return { rows, requests, custom, comparisons };
-}
-
-function sqlState(error: unknown): string | undefined {
-  const e = error as { code?: unknown; driverError?: { code?: unknown } } | null;
-  const code = e?.code ?? e?.driverError?.code;
-  return typeof code === 'string' ? code : undefined;
 }

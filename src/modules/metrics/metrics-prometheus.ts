@@ -1,9 +1,9 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
-import { AppConfig } from '../../config/app-config.js';
 import type { AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
 import { LATENCY_METRIC, REQUESTS_METRIC } from './metric-deltas.js';
+import { MetricsConfig } from './metrics.config.js';
 import { SketchHistogram } from './prometheus-histogram.js';
 
 /** The `metric` label of custom values whose name is over the per-test cap. */
@@ -31,7 +31,7 @@ export class MetricsPrometheus implements OnModuleDestroy {
   private readonly customNames = new Map<string, Set<string>>();
   private readonly customNamesPerTest: number;
 
-  constructor(store: AggregateStore, config: AppConfig) {
+  constructor(store: AggregateStore, @Inject(MetricsConfig.token) config: MetricsConfig) {
     this.customNamesPerTest = config.prometheusCustomMetricsPerTest;
     collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];

@@ -1,10 +1,12 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import type { Tx } from '../../database/transactions.js';
 import { GRAIN_MS, truncate } from './aggregate-rows.js';
-import { LogBucketSketch, type SketchCounts } from './log-bucket-sketch.js';
-import { CUSTOM_PREFIX, isUuid, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC, type Variant } from './metric-deltas.js';
+import { AggregateStore, type MomentsRow } from './aggregate-store.js';
+import { LogBucketSketch } from './log-bucket-sketch.js';
+import { isUuid } from '../../common/validation/uuid.js';
+import { CUSTOM_PREFIX, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC } from './metric-deltas.js';
 import { MetricsError } from './metrics.errors.js';
-import { planSegments, type Segment } from './time-ranges.js';
+import { planSegments } from './time-ranges.js';
 import type { Moments, VariantSnapshot } from './stats/variant-snapshot.js';
 
 export interface TimeRange {
@@ -13,11 +15,6 @@ export interface TimeRange {
 }
 
 export type SnapshotPair = { a: VariantSnapshot; b: VariantSnapshot };
-
-/** What runs the reads: the DataSource (pool), or a transaction's EntityManager (see `within`). */
-export interface SqlRunner {
-  query(sql: string, parameters?: unknown[]): Promise<unknown>;
-}
 
 /** A snapshot and, when a latency threshold was given, how many latencies of each variant exceed it. */
 export interface SnapshotWithExceedances {
@@ -68,16 +65,6 @@ const TIMESERIES_DEFAULT_SPAN_MS: Record<TimeseriesInterval, number> = { minute:
 /** At most this many buckets per variant in one timeseries. */
 export const MAX_TIMESERIES_BUCKETS = 10_080;
 
-interface TotalsRow {
-  variant: Variant;
-  metric: string;
-  count: number;
-  errors: number;
-  sum: number;
-  sum_squares: number;
-  sketch: SketchCounts | null;
-}
-
 interface Totals {
   snapshot: SnapshotPair;
   latency: { a: LogBucketSketch; b: LogBucketSketch };
@@ -91,14 +78,19 @@ interface Totals {
  */
 @Injectable()
 export class MetricsQueryService {
-  constructor(@Inject(DataSource) private readonly db: SqlRunner) {}
+  /** The transaction the reads run in (see `within`); none: the pool. */
+  private tx: Tx | undefined;
+
+  constructor(private readonly store: AggregateStore) {}
 
   /**
    * The same reads on a transaction's connection, e.g. to freeze a test's results while its row
    * is locked (no second pool connection, and the reads see the transaction's own writes).
    */
-  within(manager: EntityManager): MetricsQueryService {
-    return new MetricsQueryService(manager);
+  within(tx: Tx): MetricsQueryService {
+    const inTransaction = new MetricsQueryService(this.store);
+    inTransaction.tx = tx;
+    return inTransaction;
   }
 
   /** Everything recorded for the test in the range (default: all of it), per variant. */
@@ -142,20 +134,14 @@ export class MetricsQueryService {
    */
   async looks(testId: string, interval: LookInterval, now: Date = new Date()): Promise<SnapshotPair[]> {
     if (!isUuid(testId)) return [];
-    const rows = (await this.db.query(
-      `SELECT extract(epoch FROM bucket_start) * 1000 AS at, variant, metric, count::float8 AS count, errors::float8 AS errors, sum, sum_squares
-         FROM metric_rollups
-        WHERE ab_test_id = $1 AND grain = $2 AND bucket_start < $3
-        ORDER BY bucket_start`,
-      [testId, interval, new Date(truncate(now.getTime(), interval)).toISOString()],
-    )) as Array<Omit<TotalsRow, 'sketch'> & { at: string | number }>;
+    const rows = await this.store.readLooks(testId, interval, new Date(truncate(now.getTime(), interval)), this.tx);
     const running = emptyPair();
     const looks: SnapshotPair[] = [];
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       addRow(running, row);
       const next = rows[i + 1];
-      if (next === undefined || Number(next.at) !== Number(row.at)) looks.push(clonePair(running));
+      if (next === undefined || next.at !== row.at) looks.push(clonePair(running));
     }
     return looks.slice(-MAX_LOOKS);
   }
@@ -173,13 +159,7 @@ export class MetricsQueryService {
     const result: Timeseries = { metric, interval, from: new Date(from).toISOString(), to: new Date(to).toISOString(), series: { a: [], b: [] } };
     if (!isUuid(testId)) return result;
     const latency = stored === LATENCY_METRIC;
-    const source = interval === 'minute' ? 'metric_aggregates WHERE' : `metric_rollups WHERE grain = 'hour' AND`;
-    const rows = (await this.db.query(
-      `SELECT variant, bucket_start, count::float8 AS count, errors::float8 AS errors, sum${latency ? ', sketch' : ''}
-         FROM ${source} ab_test_id = $1 AND metric = $2 AND bucket_start >= $3 AND bucket_start < $4
-        ORDER BY bucket_start`,
-      [testId, stored, new Date(from).toISOString(), new Date(to).toISOString()],
-    )) as Array<{ variant: Variant; bucket_start: Date; count: number; errors: number; sum: number; sketch?: SketchCounts | null }>;
+    const rows = await this.store.readSeries(testId, interval, stored, new Date(from), new Date(to), this.tx);
     for (const row of rows) {
       if (!(row.count > 0)) continue;
       const point: TimeseriesPoint = {
@@ -198,48 +178,15 @@ export class MetricsQueryService {
     if (!isUuid(testId)) return empty;
     const segments = planSegments(range.from?.getTime() ?? null, range.to?.getTime() ?? null);
     if (segments.length === 0) return empty;
-    const params: unknown[] = [testId];
-    const picked = segments.map((segment) => segmentSql(segment, params)).join('\n      UNION ALL ');
-    // Moments are summed in SQL; latency sketches come back row by row and merge here, which is
-    // several times cheaper than expanding them with jsonb_each in PostgreSQL.
-    const rows = (await this.db.query(
-      `WITH picked AS MATERIALIZED (
-        ${picked}
-      )
-      SELECT variant, metric, sum(count)::float8 AS count, sum(errors)::float8 AS errors, sum(sum) AS sum, sum(sum_squares) AS sum_squares, NULL::jsonb AS sketch
-        FROM picked GROUP BY variant, metric
-      UNION ALL
-      SELECT variant, metric, NULL, NULL, NULL, NULL, sketch FROM picked WHERE metric = '${LATENCY_METRIC}' AND sketch IS NOT NULL`,
-      params,
-    )) as TotalsRow[];
-    for (const row of rows) {
-      if (row.sketch !== null) empty.latency[row.variant].mergeCounts(row.sketch);
-      else addRow(empty.snapshot, row);
-    }
+    const { moments, latencySketches } = await this.store.readTotals(testId, segments, this.tx);
+    for (const row of moments) addRow(empty.snapshot, row);
+    for (const { variant, sketch } of latencySketches) empty.latency[variant].mergeCounts(sketch);
     for (const variant of ['a', 'b'] as const) {
       const [p50, p95, p99] = empty.latency[variant].quantiles([0.5, 0.95, 0.99]);
       Object.assign(empty.snapshot[variant].latency, { p50, p95, p99 });
     }
     return empty;
   }
-}
-
-function segmentSql(segment: Segment, params: unknown[]): string {
-  const conditions = ['ab_test_id = $1'];
-  let table = 'metric_aggregates';
-  if (segment.grain !== 'minute') {
-    table = 'metric_rollups';
-    conditions.push(`grain = '${segment.grain}'`);
-  }
-  if (segment.from !== null) {
-    params.push(new Date(segment.from).toISOString());
-    conditions.push(`bucket_start >= $${params.length}`);
-  }
-  if (segment.to !== null) {
-    params.push(new Date(segment.to).toISOString());
-    conditions.push(`bucket_start < $${params.length}`);
-  }
-  return `SELECT variant, metric, count, errors, sum, sum_squares, sketch FROM ${table} WHERE ${conditions.join(' AND ')}`;
 }
 
 function storedMetricOf(metric: string): string {
@@ -268,7 +215,7 @@ function clonePair(pair: SnapshotPair): SnapshotPair {
 }
 
 /** Adds one aggregate row to a cumulative snapshot. Custom metrics are keyed by their bare name. */
-function addRow(pair: SnapshotPair, row: Omit<TotalsRow, 'sketch'>): void {
+function addRow(pair: SnapshotPair, row: MomentsRow): void {
   const target = pair[row.variant];
   if (target === undefined) return;
   if (row.metric === REQUESTS_METRIC) {

@@ -1,15 +1,15 @@
+import { isUuid } from '../../common/validation/uuid.js';
 import {
   CUSTOM_PREFIX,
   DeltaBuffer,
-  isUuid,
   KEYS_PER_TEST,
   METRIC_NAME_PATTERN,
   minuteOf,
   TestDeltas,
   ValueDeltas,
-  type Variant,
   type VariantDeltas,
 } from './metric-deltas.js';
+import type { Variant } from '../../common/variant.js';
 
 export interface RequestOutcome {
   latencyMs?: number;

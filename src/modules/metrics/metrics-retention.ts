@@ -1,7 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
-import { deleteOlderThan, RetentionJob } from '../../database/retention-job.js';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { RetentionJob } from '../../database/retention-job.js';
+import { AggregateStore } from './aggregate-store.js';
+import { MetricsConfig } from './metrics.config.js';
 
 /**
  * Minute-level metric rows older than METRICS_MINUTE_RETENTION_DAYS go; the hour and day roll-ups
@@ -12,8 +12,8 @@ import { deleteOlderThan, RetentionJob } from '../../database/retention-job.js';
 @Injectable()
 export class MetricsRetention implements OnModuleInit {
   constructor(
-    private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    @Inject(MetricsConfig.token) private readonly config: MetricsConfig,
+    private readonly store: AggregateStore,
     private readonly job: RetentionJob,
   ) {}
 
@@ -21,7 +21,7 @@ export class MetricsRetention implements OnModuleInit {
     this.job.register({
       name: 'metric minute rows',
       days: this.config.metricsMinuteRetentionDays,
-      run: (cutoff, shouldStop) => deleteOlderThan(this.dataSource, 'metric_aggregates', 'bucket_start', cutoff, shouldStop),
+      run: (cutoff, shouldStop) => this.store.deleteMinuteRowsBefore(cutoff, shouldStop),
     });
   }
 }

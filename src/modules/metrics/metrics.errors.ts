@@ -4,29 +4,28 @@ import { DomainError } from '../../common/errors/domain-error.js';
 export class MetricsError extends DomainError {
   /** One metric event of a batch is not valid; names its index, nothing of the batch is stored. */
   static invalidEvent(index: number, problem: string): MetricsError {
-    return new MetricsError('METRIC_EVENT_INVALID', 'invalid', `events[${index}]: ${problem}`, { index });
+    return new MetricsError('METRIC_EVENT_INVALID', `events[${index}]: ${problem}`, { index });
   }
 
   static metricsTokenRequired(): MetricsError {
-    return new MetricsError('METRICS_TOKEN_REQUIRED', 'unauthenticated', 'GET /metrics needs the METRICS_TOKEN this server is configured with, as a bearer token');
+    return new MetricsError('METRICS_TOKEN_REQUIRED', 'GET /metrics needs the METRICS_TOKEN this server is configured with, as a bearer token');
   }
 
   static invalidBatch(problem: string): MetricsError {
-    return new MetricsError('METRIC_EVENT_INVALID', 'invalid', problem);
+    return new MetricsError('METRIC_EVENT_INVALID', problem);
   }
 
   static testNotFound(testId: string): MetricsError {
-    return new MetricsError('AB_TEST_NOT_FOUND', 'not_found', `A/B test ${testId} does not exist`, { test_id: testId });
+    return new MetricsError('AB_TEST_NOT_FOUND', `A/B test ${testId} does not exist`, { test_id: testId });
   }
 
   static invalidRange(problem: string): MetricsError {
-    return new MetricsError('INVALID_TIME_RANGE', 'invalid', problem);
+    return new MetricsError('INVALID_TIME_RANGE', problem);
   }
 
   static unknownMetric(metric: string): MetricsError {
     return new MetricsError(
       'UNKNOWN_METRIC',
-      'invalid',
       `metric must be requests, error_rate, latency_ms or custom:<name> with a lowercase slug name, got "${metric}"`,
       { metric },
     );

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AppConfig } from '../../config/app-config.js';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
 import { AggregateStore } from './aggregate-store.js';
-import { MINUTE_MS, minuteOf, type Variant } from './metric-deltas.js';
+import { FlushWriter } from './flush-writer.js';
+import { MINUTE_MS, minuteOf } from './metric-deltas.js';
+import { MetricsConfig } from './metrics.config.js';
 import { MetricsRecorder, type DropCounts, type RequestOutcome } from './metrics-recorder.js';
+import { describeError } from '../../common/logging/describe-error.js';
+import type { Variant } from '../../common/variant.js';
 
 export type { RequestOutcome } from './metrics-recorder.js';
 
@@ -51,8 +54,9 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
   private nextFlushAt: number;
 
   constructor(
+    private readonly flushes: FlushWriter,
     private readonly store: AggregateStore,
-    config: AppConfig,
+    @Inject(MetricsConfig.token) config: MetricsConfig,
   ) {
     this.recorder = new MetricsRecorder(config.metricsBufferMaxKeys);
     this.flushMs = config.metricsFlushMs;
@@ -106,7 +110,7 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       } catch (error) {
         if (attempt >= SHUTDOWN_ATTEMPTS) {
           const rows = (this.pending?.rows.length ?? 0) + this.recorder.keys;
-          this.logger.error(`metrics not flushed at shutdown, about ${rows} aggregate rows are lost: ${describe(error)}`);
+          this.logger.error(`metrics not flushed at shutdown, about ${rows} aggregate rows are lost: ${describeError(error)}`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
@@ -138,7 +142,7 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       }
       if (now - this.lastPruneAt > PRUNE_EVERY_MS) {
         this.lastPruneAt = now;
-        this.store.pruneFlushIds().catch((error: unknown) => this.logger.warn(`pruning metric_flushes failed: ${describe(error)}`));
+        this.store.pruneFlushIds().catch((error: unknown) => this.logger.warn(`pruning metric_flushes failed: ${describeError(error)}`));
       }
     }
     this.schedule();
@@ -168,7 +172,7 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
 
   private async write(flush: PendingFlush): Promise<void> {
     try {
-      const outcome = await this.store.applyFlush(flush.id, flush.rows);
+      const outcome = await this.flushes.apply(flush.id, flush.rows);
       if (outcome.droppedTestIds.length > 0) {
         this.logger.warn(`dropped in-process metrics of ${outcome.droppedTestIds.length} test(s) that are not active or paused: ${outcome.droppedTestIds.join(', ')}`);
       }
@@ -181,12 +185,12 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       flush.failures++;
       this.failureStreak++;
       if (!isDatabaseUnavailable(error) && flush.failures >= MAX_FAILURES_UNLESS_UNAVAILABLE) {
-        this.logger.error(`metrics flush ${flush.id} failed ${flush.failures} times; dropping its ${flush.rows.length} rows: ${describe(error)}`);
+        this.logger.error(`metrics flush ${flush.id} failed ${flush.failures} times; dropping its ${flush.rows.length} rows: ${describeError(error)}`);
         this.pending = null;
         this.recorder.reserveKeys(0);
       } else if (this.failureStreak === 1 || this.failureStreak % 30 === 0) {
         this.logger.warn(
-          `metrics flush failed (attempt ${this.failureStreak}); keeping ${flush.rows.length} rows and ${this.recorder.keys} buffered keys for retry: ${describe(error)}`,
+          `metrics flush failed (attempt ${this.failureStreak}); keeping ${flush.rows.length} rows and ${this.recorder.keys} buffered keys for retry: ${describeError(error)}`,
         );
       }
       throw error;
@@ -206,8 +210,4 @@ export class MetricsService implements OnApplicationBootstrap, BeforeApplication
       );
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }

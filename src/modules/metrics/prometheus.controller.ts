@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { Controller, Get, Header, Headers } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AppConfig } from '../../config/app-config.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
+import { MetricsConfig } from './metrics.config.js';
 import { MetricsError } from './metrics.errors.js';
 import { MetricsPrometheus } from './metrics-prometheus.js';
 
@@ -26,7 +26,7 @@ export function presentsToken(authorization: string | undefined, expected: strin
 export class PrometheusController {
   constructor(
     private readonly prometheus: MetricsPrometheus,
-    private readonly config: AppConfig,
+    @Inject(MetricsConfig.token) private readonly config: MetricsConfig,
   ) {}
 
   @Get()

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { RetentionJob } from '../../database/retention-job.js';
 import { ARTIFACT_STORE } from './artifact-store.js';
-import type { PostgresArtifactStore } from './postgres-artifact-store.js';
+import type { PostgresArtifactStore } from './postgres-artifact.store.js';
 
 /**
  * Artifacts no version references (an upload whose row then failed) go after a day's grace. Not

@@ -3,11 +3,11 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
 import { AdvisoryLocks } from '../../database/advisory-locks.js';
 import { ARTIFACT_STORE, type ArtifactStore } from './artifact-store.js';
 import { ModelRegistryService } from './model-registry.service.js';
+import { ModelRegistryConfig } from './model-registry.config.js';
+import { ModelTypeRepository } from './model-type.repository.js';
 
 /** The shipped example models (models/ at the package root), registered on a first start. */
 export const EXAMPLE_MODEL_TYPES = [
@@ -63,8 +63,8 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
   private readonly logger = new Logger('ExampleModels');
 
   constructor(
-    private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    @Inject(ModelRegistryConfig.token) private readonly config: ModelRegistryConfig,
+    private readonly types: ModelTypeRepository,
     private readonly registry: ModelRegistryService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly locks: AdvisoryLocks,
@@ -84,8 +84,7 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
   async seedIfEmpty(modelsDir: string = exampleModelsDir()): Promise<number> {
     // The lock is held on a direct connection (DATABASE_DIRECT_URL), never through a pooler.
     return this.locks.withLock(SEED_LOCK_KEY, async () => {
-      const [{ count }] = (await this.dataSource.query('SELECT count(*)::int AS count FROM models')) as Array<{ count: number }>;
-      if (count > 0) return 0;
+      if ((await this.types.count()) > 0) return 0;
       return this.seed(modelsDir);
     });
   }

@@ -1,12 +1,19 @@
 import path from 'node:path';
 import { Logger, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
 import { ARTIFACT_STORE, FileArtifactStore } from './artifact-store.js';
-import { PostgresArtifactStore } from './postgres-artifact-store.js';
+import { PostgresArtifactStore } from './postgres-artifact.store.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
+import { ModelRegistryConfig } from './model-registry.config.js';
 import { ModelRegistryService } from './model-registry.service.js';
+import { ModelTypeRepository, PostgresModelTypeRepository } from './model-type.repository.js';
+import { ModelVersionRepository, PostgresModelVersionRepository } from './model-version.repository.js';
+import { PostgresStageChangeRepository, StageChangeRepository } from './model-version-stage-change.repository.js';
+import { ModelEntity } from './model.entity.js';
+import { ModelVersionEntity } from './model-version.entity.js';
+import { ModelVersionStageChangeEntity } from './model-version-stage-change.entity.js';
 import { ModelVersionsController } from './model-versions.controller.js';
 import { ModelsController } from './models.controller.js';
 import { ModelRuntimeService } from './runtime/model-runtime.service.js';
@@ -32,12 +39,17 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
  * (versions and stages) and the runtime (`loadModel`); tables and the store stay private.
  */
 @Module({
+  imports: [TypeOrmModule.forFeature([ModelEntity, ModelVersionEntity, ModelVersionStageChangeEntity])],
   controllers: [ModelsController, ModelVersionsController],
   providers: [
+    ModelRegistryConfig.provider,
+    { provide: ModelTypeRepository, useClass: PostgresModelTypeRepository },
+    { provide: ModelVersionRepository, useClass: PostgresModelVersionRepository },
+    { provide: StageChangeRepository, useClass: PostgresStageChangeRepository },
     {
       provide: ARTIFACT_STORE,
-      inject: [AppConfig, DataSource],
-      useFactory: async (config: AppConfig, dataSource: DataSource) => {
+      inject: [ModelRegistryConfig.token, DataSource],
+      useFactory: async (config: ModelRegistryConfig, dataSource: DataSource) => {
         const cache = new FileArtifactStore(path.join(config.dataDir, 'artifacts'));
         await cache.init();
         const store = new PostgresArtifactStore(dataSource, cache);

@@ -1,24 +1,14 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Readable } from 'node:stream';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import { ChangeFeed } from '../../database/change-feed.service.js';
+import { Transactions, type Tx } from '../../database/transactions.js';
 import { ARTIFACT_STORE, ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore, type StagedArtifact } from './artifact-store.js';
 import { findArtifactProblem, isSupportedFormat, SUPPORTED_FORMATS } from './artifact-validator.js';
-import { ModelEntity } from './model.entity.js';
-import { ModelVersionEntity } from './model-version.entity.js';
-import { ModelVersionStageChangeEntity } from './model-version-stage-change.entity.js';
-import {
-  DuplicateModelTypeError,
-  DuplicateModelVersionError,
-  InvalidArtifactError,
-  InvalidMetadataError,
-  InvalidStageError,
-  InvalidVersionError,
-  ModelTypeNotFoundError,
-  ModelUnavailableError,
-  ModelVersionNotFoundError,
-  UnsupportedFormatError,
-} from './model-registry.errors.js';
+import type { ModelVersionEntity } from './model-version.entity.js';
+import { ModelTypeRepository } from './model-type.repository.js';
+import { ModelVersionRepository } from './model-version.repository.js';
+import { StageChangeRepository } from './model-version-stage-change.repository.js';
+import { ModelRegistryError } from './model-registry.errors.js';
 import { parseModelMetadata, type ModelMetadata } from './runtime/onnx-classifier.js';
 import { canonicalVersion, MAX_REGISTERED_VERSION_LENGTH } from './semver.js';
 import { isStage, planStageChange, STAGES, type Stage } from './stage-rules.js';
@@ -85,6 +75,16 @@ export interface VersionListQuery {
   offset: number;
 }
 
+export interface PromoteVersionOptions {
+  modelType: string;
+  version: string;
+  stage: 'none' | 'staging' | 'production' | 'archived';
+  actor: string;
+  reason?: string | null;
+  /** Run in the caller's transaction (the notification goes out at its commit). */
+  tx?: Tx;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -99,14 +99,6 @@ export const MODEL_VERSIONS_TOPIC = 'model_versions';
 export const MODEL_TYPE_RECHECK_MS = 1000;
 /** Single-name existence checks for names missing from the cached list, per second and instance. */
 export const MODEL_TYPE_MISS_CHECKS_PER_SECOND = 10;
-
-const UNIQUE_VIOLATION = '23505';
-
-function uniqueViolation(error: unknown): string | null {
-  if (!(error instanceof QueryFailedError)) return null;
-  const driverError = error.driverError as { code?: string; constraint?: string };
-  return driverError.code === UNIQUE_VIOLATION ? (driverError.constraint ?? '') : null;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -144,7 +136,10 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   private unsubscribe: (() => void) | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly types: ModelTypeRepository,
+    private readonly versions: ModelVersionRepository,
+    private readonly stageChanges: StageChangeRepository,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly changes: ChangeFeed,
   ) {}
@@ -163,49 +158,42 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   // ---- model types -------------------------------------------------------------------------
 
   async createModelType(input: CreateModelTypeInput): Promise<ModelTypeRecord> {
-    const repository = this.dataSource.getRepository(ModelEntity);
     // Checked first so the usual duplicate is not logged as a failed query; the unique key still
     // decides a race.
-    if (await repository.existsBy({ name: input.name })) throw new DuplicateModelTypeError(input.name);
-    try {
-      // insert, not save: save() would silently update an existing model type of the same name.
-      await repository.insert({ name: input.name, task: input.task, description: input.description ?? null, labels: input.labels ?? [] });
-      this.registered?.add(input.name);
-      // Other instances learn the name at once instead of after their next re-read.
-      await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: input.name });
-      return { ...this.toModelTypeFields(await repository.findOneByOrFail({ name: input.name })), productionVersion: null };
-    } catch (error) {
-      if (uniqueViolation(error) !== null) throw new DuplicateModelTypeError(input.name);
-      throw error;
+    if (await this.types.exists(input.name)) throw ModelRegistryError.duplicateType(input.name);
+    if (!(await this.types.insert({ name: input.name, task: input.task, description: input.description ?? null, labels: input.labels ?? [] }))) {
+      throw ModelRegistryError.duplicateType(input.name);
     }
+    this.registered?.add(input.name);
+    // Other instances learn the name at once instead of after their next re-read.
+    await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: input.name });
+    const [created] = await this.types.list(input.name);
+    return created!;
   }
 
   async listModelTypes(): Promise<ModelTypeRecord[]> {
-    return this.queryModelTypes(null);
+    return this.types.list();
   }
 
   async getModelType(name: string): Promise<ModelTypeRecord> {
-    const [found] = await this.queryModelTypes(name);
-    if (!found) throw new ModelTypeNotFoundError(name);
+    const [found] = await this.types.list(name);
+    if (!found) throw ModelRegistryError.typeNotFound(name);
     return found;
   }
 
   /** Every registered model type name, sorted (for "did you mean …?" answers). */
-  async listModelTypeNames(): Promise<string[]> {
-    const rows = await this.dataSource.getRepository(ModelEntity).find({ select: { name: true }, order: { name: 'ASC' } });
-    return rows.map((row) => row.name);
+  listModelTypeNames(): Promise<string[]> {
+    return this.types.listNames();
   }
 
   /** Every version of a model type that is not archived, sorted by spelling (for "did you mean …?" answers). */
-  async listUsableVersionNames(modelType: string, manager?: EntityManager): Promise<string[]> {
-    const rows = await (manager ?? this.dataSource.manager)
-      .getRepository(ModelVersionEntity)
-      .find({ select: { version: true, stage: true }, where: { modelType }, order: { version: 'ASC' } });
+  async listUsableVersionNames(modelType: string, tx?: Tx): Promise<string[]> {
+    const rows = await this.versions.listStages(modelType, tx);
     return rows.filter((row) => row.stage !== 'archived').map((row) => row.version);
   }
 
-  async modelTypeExists(modelType: string): Promise<boolean> {
-    return this.dataSource.getRepository(ModelEntity).existsBy({ name: modelType });
+  modelTypeExists(modelType: string): Promise<boolean> {
+    return this.types.exists(modelType);
   }
 
   /**
@@ -251,8 +239,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
     this.readingRegistered ??= (async () => {
       const started = performance.now();
       this.registeredStale = false;
-      const rows = await this.dataSource.getRepository(ModelEntity).find({ select: { name: true } });
-      const names = new Set(rows.map((row) => row.name));
+      const names = new Set(await this.types.listNames());
       this.registered = names;
       this.registeredReadAt = started;
       return names;
@@ -264,7 +251,7 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
 
   /** Throws MODEL_TYPE_NOT_FOUND; lets an upload be refused before its body is read. */
   async requireModelType(modelType: string): Promise<void> {
-    if (!(await this.modelTypeExists(modelType))) throw new ModelTypeNotFoundError(modelType);
+    if (!(await this.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
   }
 
   // ---- versions ----------------------------------------------------------------------------
@@ -278,54 +265,45 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   async registerVersion(modelType: string, input: RegisterVersionInput, artifact: StagedArtifact, actor: string): Promise<ModelVersionRecord> {
     try {
       const version = typeof input.version === 'string' ? canonicalVersion(input.version) : null;
-      if (!version) throw new InvalidVersionError(input.version);
+      if (!version) throw ModelRegistryError.invalidVersion(input.version);
       if (version.length > MAX_REGISTERED_VERSION_LENGTH) {
-        throw new InvalidVersionError(version, `must be at most ${MAX_REGISTERED_VERSION_LENGTH} characters (with its v); it is stored with every prediction`);
+        throw ModelRegistryError.invalidVersion(version, `must be at most ${MAX_REGISTERED_VERSION_LENGTH} characters (with its v); it is stored with every prediction`);
       }
       const format = input.format === undefined || input.format === '' ? 'onnx' : String(input.format);
-      if (!isSupportedFormat(format)) throw new UnsupportedFormatError(format, SUPPORTED_FORMATS);
+      if (!isSupportedFormat(format)) throw ModelRegistryError.unsupportedFormat(format, SUPPORTED_FORMATS);
       const stage = input.stage === undefined || input.stage === '' ? 'none' : input.stage;
-      if (!isStage(stage)) throw new InvalidStageError(stage, STAGES);
+      if (!isStage(stage)) throw ModelRegistryError.invalidStage(stage, STAGES);
       const metadata = this.parseMetadata(modelType, input.metadata);
 
       await this.requireModelType(modelType);
-      if (await this.dataSource.getRepository(ModelVersionEntity).existsBy({ modelType, version })) {
-        throw new DuplicateModelVersionError(modelType, version);
+      if (await this.versions.exists(modelType, version)) {
+        throw ModelRegistryError.duplicateVersion(modelType, version);
       }
       const problem = await findArtifactProblem(await artifact.readBytes(), format, metadata);
-      if (problem) throw new InvalidArtifactError(problem);
+      if (problem) throw ModelRegistryError.invalidArtifact(problem);
       // The bytes are stored before the row (in a transaction of their own, deduplicated by sha256):
       // if the row then fails, the artifact stays unreferenced and the retention job deletes it.
       await artifact.commit();
 
-      return await this.dataSource.transaction(async (manager) => {
-        if (stage !== 'none') await this.lockModelType(manager, modelType);
-        const repository = manager.getRepository(ModelVersionEntity);
-        try {
-          // The id is generated, so save() inserts (no lookup first).
-          await repository.save(
-            repository.create({
-              modelType,
-              version,
-              format,
-              artifactUri: this.store.uriFor(artifact.sha256),
-              sha256: artifact.sha256,
-              sizeBytes: artifact.sizeBytes,
-              metadata: metadata ?? {},
-              stage: 'none',
-              createdBy: actor,
-            }),
-          );
-        } catch (error) {
-          if (uniqueViolation(error) !== null) throw new DuplicateModelVersionError(modelType, version);
-          throw error;
-        }
+      return await this.transactions.run(async (tx) => {
+        if (stage !== 'none') await this.lockModelType(tx, modelType);
+        const stored = await this.versions.insert(tx, {
+          modelType,
+          version,
+          format,
+          artifactUri: this.store.uriFor(artifact.sha256),
+          sha256: artifact.sha256,
+          sizeBytes: artifact.sizeBytes,
+          metadata: metadata ?? {},
+          stage: 'none',
+          createdBy: actor,
+        });
+        if (stored === null) throw ModelRegistryError.duplicateVersion(modelType, version);
         if (stage === 'none') {
-          await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, manager);
-        } else {
-          await this.changeStage(manager, modelType, version, stage, actor, null);
+          await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, tx);
+          return toModelVersionRecord(stored);
         }
-        return toModelVersionRecord(await repository.findOneByOrFail({ modelType, version }));
+        return toModelVersionRecord(await this.changeStage(tx, modelType, version, stage, actor, null));
       });
     } finally {
       await artifact.discard();
@@ -334,30 +312,25 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
 
   async listVersions(modelType: string, query: VersionListQuery): Promise<Page<ModelVersionRecord>> {
     await this.requireModelType(modelType);
-    const [rows, total] = await this.dataSource.getRepository(ModelVersionEntity).findAndCount({
-      where: { modelType, ...(query.stage ? { stage: query.stage } : {}) },
-      order: { createdAt: 'DESC', id: 'DESC' },
-      take: query.limit,
-      skip: query.offset,
-    });
-    return { items: rows.map(toModelVersionRecord), total, limit: query.limit, offset: query.offset };
+    const { items, total } = await this.versions.list(modelType, query);
+    return { items: items.map(toModelVersionRecord), total, limit: query.limit, offset: query.offset };
   }
 
   async getVersion(modelType: string, version: string): Promise<ModelVersionRecord> {
-    return toModelVersionRecord(await this.requireVersion(this.dataSource.manager, modelType, version));
+    return toModelVersionRecord(await this.requireVersion(modelType, version));
   }
 
   /** The version, or null when the model type or the version does not exist (any spelling: `2.0.0` = `v2.0.0`). */
-  /** Pass the caller's transaction `manager` to read on its connection (never take a second one while holding a lock). */
-  async findVersion(modelType: string, version: string, manager?: EntityManager): Promise<ModelVersionRecord | null> {
+  /** Pass the caller's transaction `tx` to read on its connection (never take a second one while holding a lock). */
+  async findVersion(modelType: string, version: string, tx?: Tx): Promise<ModelVersionRecord | null> {
     const canonical = canonicalVersion(version);
     if (!canonical) return null;
-    const found = await (manager ?? this.dataSource.manager).getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical });
+    const found = await this.versions.find(modelType, canonical, tx);
     return found ? toModelVersionRecord(found) : null;
   }
 
   async getProductionVersion(modelType: string): Promise<ModelVersionRecord | null> {
-    const found = await this.dataSource.getRepository(ModelVersionEntity).findOneBy({ modelType, stage: 'production' });
+    const found = await this.versions.findProduction(modelType);
     return found ? toModelVersionRecord(found) : null;
   }
 
@@ -372,8 +345,8 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
       }
       return { version: record, sizeBytes, stream };
     } catch (error) {
-      if (error instanceof ArtifactNotFoundError) throw new ModelUnavailableError(modelType, record.version, 'its artifact is missing from the artifact store');
-      if (error instanceof ArtifactIntegrityError) throw new ModelUnavailableError(modelType, record.version, 'its artifact is corrupt (sha256 mismatch)');
+      if (error instanceof ArtifactNotFoundError) throw ModelRegistryError.unavailable(modelType, record.version, 'its artifact is missing from the artifact store');
+      if (error instanceof ArtifactIntegrityError) throw ModelRegistryError.unavailable(modelType, record.version, 'its artifact is corrupt (sha256 mismatch)');
       throw error;
     }
   }
@@ -383,28 +356,18 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
   /**
    * Moves a version to `stage`. Promoting to production archives the previous production version
    * in the same transaction. Idempotent: a version already in `stage` is returned unchanged and
-   * nothing is recorded. Runs in the caller's transaction when `manager` is given (A/B test
+   * nothing is recorded. Runs in the caller's transaction when `tx` is given (A/B test
    * completion with promote); the change-feed notification is then sent at the caller's commit.
    */
-  async promoteVersion(
-    modelType: string,
-    version: string,
-    stage: 'none' | 'staging' | 'production' | 'archived',
-    actor: string,
-    manager?: EntityManager,
-    reason?: string | null,
-  ): Promise<ModelVersionRecord> {
-    if (!isStage(stage)) throw new InvalidStageError(stage, STAGES);
-    const run = async (m: EntityManager) => toModelVersionRecord(await this.changeStage(m, modelType, version, stage, actor, reason ?? null));
-    return manager ? run(manager) : this.dataSource.transaction(run);
+  async promoteVersion(options: PromoteVersionOptions): Promise<ModelVersionRecord> {
+    const { modelType, version, stage, actor, reason, tx } = options;
+    if (!isStage(stage)) throw ModelRegistryError.invalidStage(stage, STAGES);
+    return this.transactions.run(async (t) => toModelVersionRecord(await this.changeStage(t, modelType, version, stage, actor, reason ?? null)), tx);
   }
 
   async listStageChanges(modelType: string, version: string): Promise<StageChangeRecord[]> {
-    const target = await this.requireVersion(this.dataSource.manager, modelType, version);
-    const rows = await this.dataSource.getRepository(ModelVersionStageChangeEntity).find({
-      where: { modelVersionId: target.id },
-      order: { changedAt: 'ASC', id: 'ASC' },
-    });
+    const target = await this.requireVersion(modelType, version);
+    const rows = await this.stageChanges.listForVersion(target.id);
     return rows.map((row) => ({
       id: row.id,
       modelType: target.modelType,
@@ -423,22 +386,19 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
    * Serialises stage changes of one model type (FOR NO KEY UPDATE does not block the foreign-key
    * checks of concurrent version inserts, so two registrations cannot deadlock on it).
    */
-  private async lockModelType(manager: EntityManager, modelType: string): Promise<void> {
-    const rows: unknown[] = await manager.query('SELECT name FROM models WHERE name = $1 FOR NO KEY UPDATE', [modelType]);
-    if (rows.length === 0) throw new ModelTypeNotFoundError(modelType);
+  private async lockModelType(tx: Tx, modelType: string): Promise<void> {
+    if (!(await this.types.lockForStageChange(tx, modelType))) throw ModelRegistryError.typeNotFound(modelType);
   }
 
-  private async changeStage(manager: EntityManager, modelType: string, version: string, stage: Stage, actor: string, reason: string | null): Promise<ModelVersionEntity> {
-    await this.lockModelType(manager, modelType);
-    const target = await this.requireVersion(manager, modelType, version);
-    const repository = manager.getRepository(ModelVersionEntity);
-    const currentProduction = stage === 'production' && target.stage !== 'production' ? await repository.findOneBy({ modelType, stage: 'production' }) : null;
+  private async changeStage(tx: Tx, modelType: string, version: string, stage: Stage, actor: string, reason: string | null): Promise<ModelVersionEntity> {
+    await this.lockModelType(tx, modelType);
+    const target = await this.requireVersion(modelType, version, tx);
+    const currentProduction = stage === 'production' && target.stage !== 'production' ? await this.versions.findProduction(modelType, tx) : null;
     const planned = planStageChange(target, stage, currentProduction);
     if (planned.length === 0) return target;
-    const history = manager.getRepository(ModelVersionStageChangeEntity);
     for (const change of planned) {
-      await repository.update({ id: change.id }, { stage: change.to });
-      await history.insert({
+      await this.versions.setStage(tx, change.id, change.to);
+      await this.stageChanges.append(tx, {
         modelVersionId: change.id,
         fromStage: change.from,
         toStage: change.to,
@@ -446,47 +406,30 @@ export class ModelRegistryService implements OnModuleInit, OnModuleDestroy {
         reason: change.id === target.id ? reason : change.reason,
       });
     }
-    await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, manager);
-    return repository.findOneByOrFail({ id: target.id });
+    await this.changes.publish({ topic: MODEL_VERSIONS_TOPIC, key: modelType }, tx);
+    return this.versions.findById(tx, target.id);
   }
 
-  private async requireVersion(manager: EntityManager, modelType: string, version: string): Promise<ModelVersionEntity> {
+  private async requireVersion(modelType: string, version: string, tx?: Tx): Promise<ModelVersionEntity> {
     const canonical = canonicalVersion(version);
-    const found = canonical ? await manager.getRepository(ModelVersionEntity).findOneBy({ modelType, version: canonical }) : null;
+    const found = canonical ? await this.versions.find(modelType, canonical, tx) : null;
     if (found) return found;
-    if (!(await manager.getRepository(ModelEntity).existsBy({ name: modelType }))) throw new ModelTypeNotFoundError(modelType);
-    throw new ModelVersionNotFoundError(modelType, version);
+    if (!(await this.types.exists(modelType, tx))) throw ModelRegistryError.typeNotFound(modelType);
+    throw ModelRegistryError.versionNotFound(modelType, version);
   }
 
   private parseMetadata(modelType: string, raw: unknown): ModelMetadata | null {
     if (raw === undefined || raw === null) return null;
-    if (!isPlainObject(raw)) throw new InvalidMetadataError('it must be a JSON object');
+    if (!isPlainObject(raw)) throw ModelRegistryError.invalidMetadata('it must be a JSON object');
     let metadata: ModelMetadata;
     try {
       metadata = parseModelMetadata(raw);
     } catch (error) {
-      throw new InvalidMetadataError((error as Error).message);
+      throw ModelRegistryError.invalidMetadata((error as Error).message);
     }
     if (metadata.model_type !== undefined && metadata.model_type !== modelType) {
-      throw new InvalidMetadataError(`it describes a ${metadata.model_type} model, not ${modelType}`);
+      throw ModelRegistryError.invalidMetadata(`it describes a ${metadata.model_type} model, not ${modelType}`);
     }
     return metadata;
-  }
-
-  private async queryModelTypes(name: string | null): Promise<ModelTypeRecord[]> {
-    const query = this.dataSource
-      .getRepository(ModelEntity)
-      .createQueryBuilder('m')
-      .leftJoin(ModelVersionEntity, 'p', `p.model_type = m.name AND p.stage = 'production'`)
-      .addSelect('p.version', 'production_version')
-      .orderBy('m.name', 'ASC');
-    if (name !== null) query.where('m.name = :name', { name });
-    const { entities, raw } = await query.getRawAndEntities<{ m_name: string; production_version: string | null }>();
-    const production = new Map(raw.map((row) => [row.m_name, row.production_version]));
-    return entities.map((entity) => ({ ...this.toModelTypeFields(entity), productionVersion: production.get(entity.name) ?? null }));
-  }
-
-  private toModelTypeFields(entity: ModelEntity): Omit<ModelTypeRecord, 'productionVersion'> {
-    return { name: entity.name, task: entity.task, description: entity.description, labels: entity.labels, createdAt: entity.createdAt };
   }
 }

@@ -20,7 +20,6 @@ import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import type { AuthUser } from '../../auth/roles.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
-import { AppConfig } from '../../config/app-config.js';
 import { ARTIFACT_STORE, type ArtifactStore } from './artifact-store.js';
 import {
   ListVersionsQuery,
@@ -35,6 +34,7 @@ import {
 } from './dto/model-version.dto.js';
 import { ModelRegistryService } from './model-registry.service.js';
 import { readVersionUpload } from './version-upload.js';
+import { ModelRegistryConfig } from './model-registry.config.js';
 
 const MODEL_TYPE_PARAM = { name: 'model_type', example: 'safety_classifier' };
 const VERSION_PARAM = { name: 'version', example: 'v2.0.0', description: 'With or without the leading v' };
@@ -45,7 +45,7 @@ export class ModelVersionsController {
   constructor(
     private readonly registry: ModelRegistryService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
-    private readonly config: AppConfig,
+    @Inject(ModelRegistryConfig.token) private readonly config: ModelRegistryConfig,
   ) {}
 
   @Post()
@@ -152,7 +152,7 @@ export class ModelVersionsController {
     @Body() body: PromoteVersionRequest,
     @CurrentUser() user: AuthUser,
   ): Promise<ModelVersionResponse> {
-    return toModelVersionResponse(await this.registry.promoteVersion(modelType, version, body.stage, user.sub, undefined, body.reason ?? null));
+    return toModelVersionResponse(await this.registry.promoteVersion({ modelType, version, stage: body.stage, actor: user.sub, reason: body.reason ?? null }));
   }
 
   @Get(':version/stage-changes')

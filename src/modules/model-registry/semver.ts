@@ -1,6 +1,6 @@
 /**
  * Model version strings: semantic versions (semver.org 2.0.0) with an optional leading `v`.
- * The registry stores the canonical form with the `v` (`v2.0.0`, the seed document's spelling), so
+ * The registry stores the canonical form with the `v` (`v2.0.0`, the spelling the API documents), so
  * `2.0.0` and `v2.0.0` name the same version and can never both be registered.
  */
 export interface SemanticVersion {

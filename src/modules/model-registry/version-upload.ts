@@ -4,7 +4,7 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { DomainError } from '../../common/errors/domain-error.js';
 import type { ArtifactStore, StagedArtifact } from './artifact-store.js';
 import type { RegisterVersionInput } from './model-registry.service.js';
-import { ArtifactTooLargeError, InvalidMetadataError, InvalidUploadError } from './model-registry.errors.js';
+import { ModelRegistryError } from './model-registry.errors.js';
 
 export const UPLOAD_FILE_FIELD = 'file';
 const UPLOAD_FIELDS = ['version', 'format', 'metadata', 'stage'] as const;
@@ -39,11 +39,11 @@ async function drain(stream: Readable): Promise<void> {
 function translate(error: unknown, maxUploadBytes: number): unknown {
   switch ((error as { code?: unknown } | null)?.code) {
     case 'FST_REQ_FILE_TOO_LARGE':
-      return new ArtifactTooLargeError(maxUploadBytes);
+      return ModelRegistryError.artifactTooLarge(maxUploadBytes);
     case 'FST_FILES_LIMIT':
-      return new InvalidUploadError('send one artifact, as the file part "file" (and the metadata, if sent as a file, as "metadata")');
+      return ModelRegistryError.invalidUpload('send one artifact, as the file part "file" (and the metadata, if sent as a file, as "metadata")');
     case 'FST_INVALID_JSON_FIELD_ERROR':
-      return new InvalidMetadataError('it is not valid JSON');
+      return ModelRegistryError.invalidMetadata('it is not valid JSON');
     default:
       return error;
   }
@@ -58,7 +58,7 @@ function translate(error: unknown, maxUploadBytes: number): unknown {
  */
 export async function readVersionUpload(request: FastifyRequest, store: ArtifactStore, maxUploadBytes: number): Promise<VersionUpload> {
   if (!request.isMultipart()) {
-    throw new InvalidUploadError('send multipart/form-data with the artifact as the file part "file" and the fields version, format, metadata and stage');
+    throw ModelRegistryError.invalidUpload('send multipart/form-data with the artifact as the file part "file" and the fields version, format, metadata and stage');
   }
   const fields: Partial<Record<UploadField, unknown>> = {};
   let artifact: StagedArtifact | null = null;
@@ -70,15 +70,15 @@ export async function readVersionUpload(request: FastifyRequest, store: Artifact
       if (part.type === 'file' && part.fieldname === 'metadata') {
         // `curl -F metadata=@model.meta.json` sends the metadata as a file part: accept it.
         const text = await readSmallText((part as MultipartFile).file, MAX_METADATA_BYTES);
-        if (text === null) problem ??= new InvalidMetadataError(`it is longer than ${MAX_METADATA_BYTES} bytes`);
-        else if ('metadata' in fields) problem ??= new InvalidUploadError('field "metadata" is sent more than once');
+        if (text === null) problem ??= ModelRegistryError.invalidMetadata(`it is longer than ${MAX_METADATA_BYTES} bytes`);
+        else if ('metadata' in fields) problem ??= ModelRegistryError.invalidUpload('field "metadata" is sent more than once');
         else fields.metadata = text;
       } else if (part.type === 'file') {
         const file = part as MultipartFile;
         if (file.fieldname !== UPLOAD_FILE_FIELD) {
-          problem ??= new InvalidUploadError(`unexpected file part "${file.fieldname}": send the artifact as "${UPLOAD_FILE_FIELD}"`);
+          problem ??= ModelRegistryError.invalidUpload(`unexpected file part "${file.fieldname}": send the artifact as "${UPLOAD_FILE_FIELD}"`);
         } else if (artifact) {
-          problem ??= new InvalidUploadError(`send one artifact: the file part "${UPLOAD_FILE_FIELD}" appears more than once`);
+          problem ??= ModelRegistryError.invalidUpload(`send one artifact: the file part "${UPLOAD_FILE_FIELD}" appears more than once`);
         }
         if (problem) {
           await drain(file.file);
@@ -87,7 +87,7 @@ export async function readVersionUpload(request: FastifyRequest, store: Artifact
         const staged = await store.stage(file.file);
         if (file.file.truncated) {
           await staged.discard();
-          problem ??= new ArtifactTooLargeError(maxUploadBytes);
+          problem ??= ModelRegistryError.artifactTooLarge(maxUploadBytes);
           continue;
         }
         artifact = staged;
@@ -95,11 +95,11 @@ export async function readVersionUpload(request: FastifyRequest, store: Artifact
         const field = part as MultipartValue;
         const name = field.fieldname;
         if (!(UPLOAD_FIELDS as readonly string[]).includes(name)) {
-          problem ??= new InvalidUploadError(`unknown field "${name}": the fields are ${UPLOAD_FIELDS.join(', ')} and the file part "${UPLOAD_FILE_FIELD}"`);
+          problem ??= ModelRegistryError.invalidUpload(`unknown field "${name}": the fields are ${UPLOAD_FIELDS.join(', ')} and the file part "${UPLOAD_FILE_FIELD}"`);
         } else if (name in fields) {
-          problem ??= new InvalidUploadError(`field "${name}" is sent more than once`);
+          problem ??= ModelRegistryError.invalidUpload(`field "${name}" is sent more than once`);
         } else if (field.valueTruncated) {
-          problem ??= name === 'metadata' ? new InvalidMetadataError(`it is longer than ${MAX_METADATA_BYTES} bytes`) : new InvalidUploadError(`field "${name}" is too long`);
+          problem ??= name === 'metadata' ? ModelRegistryError.invalidMetadata(`it is longer than ${MAX_METADATA_BYTES} bytes`) : ModelRegistryError.invalidUpload(`field "${name}" is too long`);
         } else {
           fields[name as UploadField] = field.value;
         }
@@ -110,7 +110,7 @@ export async function readVersionUpload(request: FastifyRequest, store: Artifact
     throw translate(error, maxUploadBytes);
   }
 
-  if (!artifact) problem ??= new InvalidUploadError(`the artifact is missing: send it as the file part "${UPLOAD_FILE_FIELD}"`);
+  if (!artifact) problem ??= ModelRegistryError.invalidUpload(`the artifact is missing: send it as the file part "${UPLOAD_FILE_FIELD}"`);
   let metadata: unknown = fields.metadata;
   if (!problem && typeof metadata === 'string') {
     if (metadata.trim() === '') {
@@ -119,7 +119,7 @@ export async function readVersionUpload(request: FastifyRequest, store: Artifact
       try {
         metadata = JSON.parse(metadata);
       } catch {
-        problem ??= new InvalidMetadataError('it is not valid JSON');
+        problem ??= ModelRegistryError.invalidMetadata('it is not valid JSON');
       }
     }
   }

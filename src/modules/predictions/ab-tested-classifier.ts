@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
-import type { AssignmentService } from '../ab-tests/assignment.service.js';
-import type { MetricsService } from '../metrics/metrics.service.js';
-import type { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
-import { ModelUnavailableError } from '../model-registry/model-registry.errors.js';
-import type { PhaseTimings } from './phase-timings.js';
-import type { PredictionStore } from './prediction-store.js';
+import { AssignmentService } from '../ab-tests/assignment/assignment.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
+import { isModelUnavailable, ModelRegistryError } from '../model-registry/model-registry.errors.js';
+import { PhaseTimings } from './phase-timings.js';
+import { PredictionStore } from './prediction-store.js';
 import { NoServingVersionError } from './predictions.errors.js';
-import type { ShadowRunner } from './shadow-runner.js';
+import { ShadowRunner } from './shadow-runner.js';
 
 export interface Classification {
   predictionId: string;
@@ -41,7 +42,7 @@ export interface ClassifierDependencies {
  * inference is an error for its variant and a 503 for the caller: the request is never quietly
  * served by the other variant, which would hide the failure from the test's error rate.
  */
-export class AbTestedClassifier {
+export class AbTestedClassifier implements TextClassifier {
   constructor(
     readonly modelType: string,
     private readonly deps: ClassifierDependencies,
@@ -71,11 +72,11 @@ export class AbTestedClassifier {
       // and is not held against the version that happened not to be loaded yet.
       if (isDatabaseUnavailable(error)) throw error;
       if (abTestId && variant) metrics.recordRequest(abTestId, variant, { error: true });
-      if (error instanceof ModelUnavailableError) throw error;
+      if (isModelUnavailable(error)) throw error;
       // Anything else (the version vanished from the registry, an unexpected failure) is still
       // "this version cannot serve", never a 404 or 500 for the caller of a check.
       const reason = error instanceof DomainError ? error.message : `inference failed: ${(error as Error).message}`;
-      throw new ModelUnavailableError(this.modelType, choice.version, reason);
+      throw ModelRegistryError.unavailable(this.modelType, choice.version, reason);
     }
     marks.push(performance.now());
 
@@ -120,5 +121,40 @@ export class AbTestedClassifier {
       score: output.score,
       scores: output.scores,
     };
+  }
+}
+
+/** Classifies text for a user with the model version the A/B tests give them. */
+export interface TextClassifier {
+  readonly modelType: string;
+  classify(userId: string, text: string): Promise<Classification>;
+}
+
+/**
+ * What the safety and conversation modules inject to classify text: the A/B-tested classifier of
+ * a model type.
+ */
+export abstract class AbTestedClassifiers {
+  abstract for(modelType: string): TextClassifier;
+}
+
+/** AbTestedClassifiers on the assignment service, the model runtime, metrics and the prediction store; one classifier per model type. */
+@Injectable()
+export class ServingClassifiers extends AbTestedClassifiers {
+  private readonly classifiers = new Map<string, AbTestedClassifier>();
+  private readonly deps: ClassifierDependencies;
+
+  constructor(assignment: AssignmentService, runtime: ModelRuntimeService, metrics: MetricsService, predictions: PredictionStore, timings: PhaseTimings, shadow: ShadowRunner) {
+    super();
+    this.deps = { assignment, runtime, metrics, predictions, timings, shadow };
+  }
+
+  for(modelType: string): AbTestedClassifier {
+    let classifier = this.classifiers.get(modelType);
+    if (classifier === undefined) {
+      classifier = new AbTestedClassifier(modelType, this.deps);
+      this.classifiers.set(modelType, classifier);
+    }
+    return classifier;
   }
 }

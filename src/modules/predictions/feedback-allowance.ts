@@ -1,4 +1,4 @@
-import { BoundedCache } from '../ab-tests/bounded-cache.js';
+import { BoundedCache } from '../../common/bounded-cache.js';
 
 /** Users whose window is tracked at once (two generations of this many; ~100 B each). */
 const TRACKED_USERS = 50_000;

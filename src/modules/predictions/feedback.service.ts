@@ -1,15 +1,14 @@
-import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/roles.js';
-import { AppConfig } from '../../config/app-config.js';
 import { AbTestsService } from '../ab-tests/ab-tests.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { DomainError } from '../../common/errors/domain-error.js';
-import { isPrivileged, isUuid } from './acting-user.js';
-import { PredictionEntity } from './prediction.entity.js';
+import { isPrivileged } from '../../auth/acting-user.js';
+import { isUuid } from '../../common/validation/uuid.js';
 import { FeedbackAllowance } from './feedback-allowance.js';
+import { PredictionStore } from './prediction-store.js';
+import { PredictionsConfig } from './predictions.config.js';
 import { FeedbackAlreadyGivenError, FeedbackRateLimitedError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
 
 /** The custom metric feedback feeds; a test declares `min_improvement` on it. */
@@ -38,11 +37,11 @@ export class FeedbackService {
   private readonly allowance: FeedbackAllowance;
 
   constructor(
-    @InjectRepository(PredictionEntity) private readonly predictions: Repository<PredictionEntity>,
+    private readonly predictions: PredictionStore,
     private readonly runtime: ModelRuntimeService,
     private readonly metrics: MetricsService,
     private readonly abTests: AbTestsService,
-    config: AppConfig,
+    @Inject(PredictionsConfig.token) config: PredictionsConfig,
   ) {
     this.allowance = new FeedbackAllowance(config.feedbackPerUserPerHour, HOUR_MS);
   }
@@ -57,7 +56,7 @@ export class FeedbackService {
       if (retryAfter !== null) throw new FeedbackRateLimitedError(this.allowance.limit, retryAfter);
     }
     // Someone else's prediction is "not found": its existence is not the caller's business.
-    const prediction = isUuid(predictionId) ? await this.predictions.findOneBy({ id: predictionId }) : null;
+    const prediction = isUuid(predictionId) ? await this.predictions.findById(predictionId) : null;
     if (!prediction || (!isPrivileged(caller) && prediction.userId !== caller.sub)) {
       throw new PredictionNotFoundError(predictionId);
     }
@@ -76,15 +75,10 @@ export class FeedbackService {
       correct = input.correct!;
     }
 
-    // The WHERE clause makes "once" atomic: of two concurrent feedbacks exactly one updates the row.
-    const updated: unknown[] = await this.predictions.query(
-      `UPDATE predictions
-          SET feedback_correct = $2, feedback_label = $3, feedback_at = now(), feedback_by = $4
-        WHERE id = $1 AND feedback_at IS NULL
-        RETURNING id`,
-      [prediction.id, correct, input.label ?? null, caller.sub],
-    );
-    if (rowCount(updated) === 0) throw new FeedbackAlreadyGivenError(prediction.id);
+    // Once per prediction, atomically: of two concurrent feedbacks exactly one is recorded.
+    if (!(await this.predictions.recordFeedback(prediction.id, { correct, label: input.label ?? null, by: caller.sub }))) {
+      throw new FeedbackAlreadyGivenError(prediction.id);
+    }
 
     let recordedMetric = false;
     if (prediction.abTestId && prediction.variant && (await this.testStillRecords(prediction.abTestId))) {
@@ -97,15 +91,9 @@ export class FeedbackService {
   /** A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only. */
   private async testStillRecords(testId: string): Promise<boolean> {
     const test = await this.abTests.getTest(testId).catch((error: unknown) => {
-      if (error instanceof DomainError && error.kind === 'not_found') return null;
+      if (error instanceof DomainError && error.status === 404) return null;
       throw error;
     });
     return test !== null && (test.status === 'active' || test.status === 'paused');
   }
-}
-
-/** TypeORM returns `[rows, count]` for UPDATE … RETURNING on PostgreSQL. */
-function rowCount(result: unknown[]): number {
-  if (result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[1];
-  return result.length;
 }

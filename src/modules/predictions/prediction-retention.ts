@@ -1,7 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../config/app-config.js';
-import { deleteOlderThan, RetentionJob } from '../../database/retention-job.js';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { RetentionJob } from '../../database/retention-job.js';
+import { PredictionStore } from './prediction-store.js';
+import { PredictionsConfig } from './predictions.config.js';
 
 /**
  * Predictions older than PREDICTION_RETENTION_DAYS go (feedback on them is then 404). What feedback
@@ -10,8 +10,8 @@ import { deleteOlderThan, RetentionJob } from '../../database/retention-job.js';
 @Injectable()
 export class PredictionRetention implements OnModuleInit {
   constructor(
-    private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    @Inject(PredictionsConfig.token) private readonly config: PredictionsConfig,
+    private readonly store: PredictionStore,
     private readonly job: RetentionJob,
   ) {}
 
@@ -19,7 +19,7 @@ export class PredictionRetention implements OnModuleInit {
     this.job.register({
       name: 'predictions',
       days: this.config.predictionRetentionDays,
-      run: (cutoff, shouldStop) => deleteOlderThan(this.dataSource, 'predictions', 'created_at', cutoff, shouldStop),
+      run: (cutoff, shouldStop) => this.store.deleteOlderThan(cutoff, shouldStop),
     });
   }
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DataSource } from 'typeorm';
-import { PredictionStore, type NewPrediction } from './prediction-store.js';
+import { predictionBatcher, type NewPrediction } from './prediction-store.js';
 
 function row(i: number): NewPrediction {
   return {
@@ -15,38 +14,36 @@ function row(i: number): NewPrediction {
   };
 }
 
-/** A DataSource whose INSERTs take `delayMs` and are logged with the number of rows each wrote. */
-function fakeDataSource(options: { delayMs: number; fail?: (call: number) => boolean }) {
+/** A write (one multi-row INSERT) that takes `delayMs` and is logged with the number of rows it wrote. */
+function slowWrite(options: { delayMs: number; fail?: (call: number) => boolean }) {
   const batches: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const dataSource = {
-    query: async (_sql: string, params: unknown[][]) => {
-      const call = batches.length;
-      batches.push(params[0]!.length);
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, options.delayMs));
-      inFlight--;
-      if (options.fail?.(call)) throw new Error('Connection terminated unexpectedly'); // pg's message: a lost connection, not worth splitting the batch
-      return [];
-    },
-  } as unknown as DataSource;
-  return { dataSource, batches, maxInFlight: () => maxInFlight };
+  const write = async (rows: NewPrediction[]) => {
+    const call = batches.length;
+    batches.push(rows.length);
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+    inFlight--;
+    if (options.fail?.(call)) throw new Error('Connection terminated unexpectedly'); // pg's message: a lost connection, not worth splitting the batch
+  };
+  return { write, batches, maxInFlight: () => maxInFlight };
 }
 
-describe('PredictionStore (group commit)', () => {
+/** How PostgresPredictionStore batches its INSERTs (the INSERT itself is covered on PostgreSQL by the e2e suites). */
+describe('predictionBatcher (group commit of predictions)', () => {
   it('writes a lone prediction at once, as one row', async () => {
-    const fake = fakeDataSource({ delayMs: 1 });
-    await new PredictionStore(fake.dataSource).insert(row(1));
+    const fake = slowWrite({ delayMs: 1 });
+    await predictionBatcher(fake.write).submit(row(1));
     expect(fake.batches).toEqual([1]);
   });
 
   it('coalesces a burst into few multi-row INSERTs and resolves every caller after its INSERT', async () => {
-    const fake = fakeDataSource({ delayMs: 5 });
-    const store = new PredictionStore(fake.dataSource);
+    const fake = slowWrite({ delayMs: 5 });
+    const store = predictionBatcher(fake.write);
     const settled: number[] = [];
-    await Promise.all(Array.from({ length: 2500 }, (_, i) => store.insert(row(i)).then(() => settled.push(i))));
+    await Promise.all(Array.from({ length: 2500 }, (_, i) => store.submit(row(i)).then(() => settled.push(i))));
     expect(settled).toHaveLength(2500);
     expect(fake.batches.reduce((a, b) => a + b, 0)).toBe(2500);
     expect(fake.batches.length).toBeLessThanOrEqual(4);
@@ -58,17 +55,14 @@ describe('PredictionStore (group commit)', () => {
     // INSERTs that finish only when the test says so: no timing assumptions.
     const batches: number[] = [];
     const release: Array<() => void> = [];
-    const dataSource = {
-      query: (_sql: string, params: unknown[][]) => {
-        batches.push(params[0]!.length);
-        return new Promise((resolve) => release.push(() => resolve([])));
-      },
-    } as unknown as DataSource;
-    const store = new PredictionStore(dataSource);
+    const store = predictionBatcher((rows) => {
+      batches.push(rows.length);
+      return new Promise((resolve) => release.push(() => resolve()));
+    });
     const turn = () => new Promise((resolve) => setImmediate(resolve));
     const inserts: Array<Promise<void>> = [];
     for (let wave = 0; wave < 30; wave++) {
-      for (let i = 0; i < 20; i++) inserts.push(store.insert(row(wave * 20 + i)));
+      for (let i = 0; i < 20; i++) inserts.push(store.submit(row(wave * 20 + i)));
       await turn();
       await turn();
     }
@@ -84,10 +78,10 @@ describe('PredictionStore (group commit)', () => {
   });
 
   it('rejects exactly the callers whose INSERT failed, and keeps serving', async () => {
-    const fake = fakeDataSource({ delayMs: 1, fail: (call) => call === 0 });
-    const store = new PredictionStore(fake.dataSource);
-    const first = await Promise.allSettled([store.insert(row(1)), store.insert(row(2))]);
+    const fake = slowWrite({ delayMs: 1, fail: (call) => call === 0 });
+    const store = predictionBatcher(fake.write);
+    const first = await Promise.allSettled([store.submit(row(1)), store.submit(row(2))]);
     expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected']);
-    await expect(store.insert(row(3))).resolves.toBeUndefined();
+    await expect(store.submit(row(3))).resolves.toBeUndefined();
   });
 });

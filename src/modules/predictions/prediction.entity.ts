@@ -1,4 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import type { Variant } from '../../common/variant.js';
 
 /** One classifier output served to a user; feedback on it later credits the variant that made it. */
 @Entity({ name: 'predictions' })
@@ -10,7 +11,7 @@ export class PredictionEntity {
   abTestId: string | null;
 
   @Column({ type: 'char', length: 1, nullable: true })
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
 
   @Column({ name: 'model_type', type: 'varchar', length: 63 })
   modelType: string;

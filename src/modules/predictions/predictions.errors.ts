@@ -2,33 +2,26 @@ import { DomainError } from '../../common/errors/domain-error.js';
 
 export class PredictionNotFoundError extends DomainError {
   constructor(id: string) {
-    super('PREDICTION_NOT_FOUND', 'not_found', `Prediction ${id} does not exist`);
+    super('PREDICTION_NOT_FOUND', `Prediction ${id} does not exist`);
   }
 }
 
 export class FeedbackAlreadyGivenError extends DomainError {
   constructor(id: string) {
-    super('FEEDBACK_ALREADY_GIVEN', 'conflict', `Feedback on prediction ${id} has already been given`);
+    super('FEEDBACK_ALREADY_GIVEN', `Feedback on prediction ${id} has already been given`);
   }
 }
 
 export class InvalidFeedbackError extends DomainError {
   constructor(message: string, details?: Record<string, unknown>) {
-    super('INVALID_FEEDBACK', 'invalid', message, details);
-  }
-}
-
-/** A `user` token asked to act for someone else (only service and admin tokens may pass user_id). */
-export class ActingUserForbiddenError extends DomainError {
-  constructor() {
-    super('FORBIDDEN_USER_ID', 'forbidden', 'A user token can only act for itself; user_id needs a service or admin token');
+    super('INVALID_FEEDBACK', message, details);
   }
 }
 
 /** Neither a running A/B test nor a production version: nothing can answer for this model type. */
 export class NoServingVersionError extends DomainError {
   constructor(modelType: string) {
-    super('MODEL_UNAVAILABLE', 'unavailable', `No version of ${modelType} can serve: none is in production and no A/B test is running`, {
+    super('MODEL_UNAVAILABLE', `No version of ${modelType} can serve: none is in production and no A/B test is running`, {
       model_type: modelType,
     });
   }
@@ -36,7 +29,7 @@ export class NoServingVersionError extends DomainError {
 
 export class FeedbackRateLimitedError extends DomainError {
   constructor(perHour: number, retryAfterSeconds: number) {
-    super('FEEDBACK_RATE_LIMITED', 'rate_limited', `At most ${perHour} feedbacks per hour per user; retry in ${retryAfterSeconds} s`, {
+    super('FEEDBACK_RATE_LIMITED', `At most ${perHour} feedbacks per hour per user; retry in ${retryAfterSeconds} s`, {
       limit_per_hour: perHour,
       retry_after_seconds: retryAfterSeconds,
     });

@@ -4,21 +4,33 @@ import { AbTestsModule } from '../ab-tests/ab-tests.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
 import { FeedbackService } from './feedback.service.js';
+import { AbTestedClassifiers, ServingClassifiers } from './ab-tested-classifier.js';
 import { PhaseTimings, phaseTimings } from './phase-timings.js';
 import { PredictionEntity } from './prediction.entity.js';
-import { PredictionStore } from './prediction-store.js';
+import { PostgresPredictionStore, PredictionStore } from './prediction-store.js';
+import { PredictionsConfig } from './predictions.config.js';
 import { PredictionRetention } from './prediction-retention.js';
 import { PredictionsController } from './predictions.controller.js';
 import { ShadowRunner } from './shadow-runner.js';
 
 /**
- * The `predictions` table shared by the safety and conversation modules: the group-commit writer
- * they store predictions with, and feedback on them (`POST /predictions/{id}/feedback`).
+ * Classifying text through the model version the A/B tests give a user (AbTestedClassifiers, what
+ * the safety and conversation modules inject), the `predictions` table each classification is
+ * stored in (PredictionStore), feedback on them (`POST /predictions/{id}/feedback`) and the shadow
+ * runner that answers a shadow test's b off the request path.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([PredictionEntity]), AbTestsModule, ModelRegistryModule, MetricsModule],
   controllers: [PredictionsController],
-  providers: [PredictionStore, FeedbackService, ShadowRunner, PredictionRetention, { provide: PhaseTimings, useFactory: phaseTimings }],
-  exports: [PredictionStore, PhaseTimings, ShadowRunner],
+  providers: [
+    PredictionsConfig.provider,
+    { provide: PredictionStore, useClass: PostgresPredictionStore },
+    { provide: AbTestedClassifiers, useClass: ServingClassifiers },
+    FeedbackService,
+    ShadowRunner,
+    PredictionRetention,
+    { provide: PhaseTimings, useFactory: phaseTimings },
+  ],
+  exports: [AbTestedClassifiers],
 })
 export class PredictionsModule {}

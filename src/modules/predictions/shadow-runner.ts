@@ -1,8 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
-import { AppConfig } from '../../config/app-config.js';
 import { ShadowRecorder } from '../ab-tests/shadow/shadow-recorder.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
+import { PredictionsConfig } from './predictions.config.js';
 
 /** A sampled request of a shadow test: what a answered, and what b must now answer on the same input. */
 export interface ShadowJob {
@@ -38,7 +38,7 @@ export class ShadowRunner implements BeforeApplicationShutdown {
   constructor(
     private readonly runtime: ModelRuntimeService,
     private readonly recorder: ShadowRecorder,
-    config: AppConfig,
+    @Inject(PredictionsConfig.token) config: PredictionsConfig,
   ) {
     this.capacity = config.shadowQueueSize;
     this.queue = new Array<ShadowJob | undefined>(this.capacity);

@@ -4,7 +4,7 @@ import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { CurrentUser } from '../../auth/current-user.decorator.js';
 import type { AuthUser } from '../../auth/roles.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
-import { actingUserId } from '../predictions/acting-user.js';
+import { actingUserId } from '../../auth/acting-user.js';
 import { SafetyCheckRequest, SafetyCheckResponse } from './dto/safety-check.dto.js';
 import { SafetyService, type SafetyVerdict } from './safety.service.js';
 

@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
-import { AbTestsModule } from '../ab-tests/ab-tests.module.js';
-import { MetricsModule } from '../metrics/metrics.module.js';
-import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
 import { PredictionsModule } from '../predictions/predictions.module.js';
 import { SafetyController } from './safety.controller.js';
 import { SafetyService } from './safety.service.js';
 
+/** `POST /safety/check`: the safety_classifier the A/B tests give the user (AbTestedClassifiers). */
 @Module({
-  imports: [AbTestsModule, ModelRegistryModule, MetricsModule, PredictionsModule],
+  imports: [PredictionsModule],
   controllers: [SafetyController],
   providers: [SafetyService],
   exports: [SafetyService],

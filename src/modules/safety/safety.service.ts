@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AssignmentService } from '../ab-tests/assignment.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
-import { AbTestedClassifier, type Classification } from '../predictions/ab-tested-classifier.js';
-import { PhaseTimings } from '../predictions/phase-timings.js';
-import { PredictionStore } from '../predictions/prediction-store.js';
-import { ShadowRunner } from '../predictions/shadow-runner.js';
+import { AbTestedClassifiers, type Classification, type TextClassifier } from '../predictions/ab-tested-classifier.js';
 
 export const SAFETY_MODEL_TYPE = 'safety_classifier';
 /** The one label that lets a message through; every other label of the classifier is a reason to refuse. */
@@ -18,10 +12,10 @@ export interface SafetyVerdict extends Classification {
 /** Safety checks through whichever safety_classifier version the A/B tests give the user. */
 @Injectable()
 export class SafetyService {
-  private readonly classifier: AbTestedClassifier;
+  private readonly classifier: TextClassifier;
 
-  constructor(assignment: AssignmentService, runtime: ModelRuntimeService, metrics: MetricsService, predictions: PredictionStore, timings: PhaseTimings, shadow: ShadowRunner) {
-    this.classifier = new AbTestedClassifier(SAFETY_MODEL_TYPE, { assignment, runtime, metrics, predictions, timings, shadow });
+  constructor(classifiers: AbTestedClassifiers) {
+    this.classifier = classifiers.for(SAFETY_MODEL_TYPE);
   }
 
   async checkText(userId: string, text: string): Promise<SafetyVerdict> {

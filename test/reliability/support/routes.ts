@@ -68,6 +68,9 @@ export const ROUTE_TABLE: Record<RouteKey, RouteSpec> = {
   'GET /api/v1/auth/session': { access: 'public' },
   'POST /api/v1/auth/session': { access: ANY },
   'DELETE /api/v1/auth/session': { access: ANY },
+  // Sign-in through the identity provider (browser navigations; 404 here, where OIDC_CLIENT_ID is not set).
+  'GET /api/v1/auth/oidc/login': { access: 'public' },
+  'GET /api/v1/auth/oidc/callback': { access: 'public' },
 
   // Model registry.
   'POST /api/v1/models': { access: ADMIN, probe: { body: {} } },

@@ -23,6 +23,15 @@ export function StatusBadge({ status }: { status: Status }) {
   return <span className={`badge status-${status}`}>{status}</span>;
 }
 
+/** Shadow tests serve a to everyone; the badge says so wherever a split would suggest otherwise. */
+export function ShadowBadge() {
+  return (
+    <span className="badge mode-shadow" title="Shadow test: everyone is served a; b runs on the same inputs, unseen">
+      shadow
+    </span>
+  );
+}
+
 export function SrmBadge() {
   return (
     <span className="badge srm" title="Sample-ratio mismatch: assignments do not match the traffic split">

@@ -1,11 +1,14 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Caller } from '../api';
 import { ErrorMessage } from '../components/error-message';
-import { signIn } from '../session';
+import { signIn, signInOptions, type SignInOptions } from '../session';
 
 /**
  * /login#token=… (the link `npm start` prints) signs in at once and drops the fragment from the
- * address bar and history; /login alone offers a field to paste a token into.
+ * address bar and history; /login alone offers a field to paste a token into. When the service
+ * has an identity provider for the dashboard (OIDC_CLIENT_ID), /login leads with "Sign in with
+ * <provider>" — a plain link to the server, which runs the authorization code flow — and keeps
+ * the token form behind a disclosure (local admin tokens still work, e.g. while the provider is down).
  */
 export function LoginPage({ onSignedIn }: { onSignedIn: (me: Caller) => void }) {
   const [error, setError] = useState<unknown>();
@@ -13,6 +16,7 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Caller) => void }) 
   const [token, setToken] = useState('');
   const fieldId = useId();
   const started = useRef(false);
+  const [options, setOptions] = useState<SignInOptions | null>(null);
 
   const submit = async (value: string) => {
     setBusy(true);
@@ -31,7 +35,10 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Caller) => void }) 
     started.current = true;
     const fragment = new URLSearchParams(location.hash.slice(1));
     const fromLink = fragment.get('token');
-    if (!fromLink) return;
+    if (!fromLink) {
+      signInOptions().then(setOptions, () => setOptions({ provider: null, url: null }));
+      return;
+    }
     history.replaceState(null, '', location.pathname + location.search);
     void submit(fromLink);
   }, []);
@@ -41,9 +48,8 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Caller) => void }) 
     if (token.trim()) void submit(token);
   };
 
-  return (
-    <main className="login">
-      <h1>Sign in to model-ab</h1>
+  const tokenForm = (
+    <>
       <p>
         Open the sign-in link <code>npm start</code> prints, or paste a token (<code>npm run token -- --sub alice --role admin</code>).
       </p>
@@ -54,6 +60,27 @@ export function LoginPage({ onSignedIn }: { onSignedIn: (me: Caller) => void }) 
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+    </>
+  );
+
+  return (
+    <main className="login">
+      <h1>Sign in to model-ab</h1>
+      {options?.provider && options.url ? (
+        <>
+          <p>
+            <a className="button primary" href={options.url}>
+              Sign in with {options.provider}
+            </a>
+          </p>
+          <details>
+            <summary>Sign in with a token instead</summary>
+            {tokenForm}
+          </details>
+        </>
+      ) : (
+        tokenForm
+      )}
       <ErrorMessage error={error} prefix="Sign-in failed" />
     </main>
   );

@@ -47,7 +47,7 @@ export function TestActions({ test, onChanged }: { test: AbTestDetail; onChanged
             Resume test
           </button>
         )}
-        {status !== 'completed' && (
+        {status !== 'completed' && test.mode !== 'shadow' && (
           <button type="button" disabled={busy} onClick={() => setDialog('ramp')}>
             Change traffic split…
           </button>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useState } from 'react';
 import { api, unwrap, type AbTestDetail, type AbTestEvent, type MetricResult, type Results, type Schemas, type Timeseries } from '../api';
-import { DecisionBadge, StatusBadge } from '../components/badges';
+import { DecisionBadge, decisionText, ShadowBadge, StatusBadge } from '../components/badges';
 import { ErrorMessage } from '../components/error-message';
 import { IntervalPlot } from '../components/interval-plot';
 import { TimeseriesChart } from '../components/timeseries-chart';
@@ -65,6 +65,7 @@ export function TestPage({ id, canWrite }: { id: string; canWrite: boolean }) {
       <div className="title-row">
         <h1>{test.name}</h1>
         <StatusBadge status={test.status} />
+        {test.mode === 'shadow' && <ShadowBadge />}
       </div>
       {test.description && <p>{test.description}</p>}
       <p className="muted live-line">
@@ -207,7 +208,7 @@ function splitText(value: Record<string, unknown> | null): string {
 
 const ROLLOUT_STATE_TEXT: Record<NonNullable<Schemas['AbTestDetailResponse']['rollout']>['state'], string> = {
   ramping: 'ramping: b moves to the next step when this one has lasted long enough, with enough requests and no guardrail breached',
-  holding: 'holding at the last step: waiting for a conclusive recommendation (auto-complete) or for a person',
+  holding: 'holding at the last step: auto-complete acts on the first conclusive recommendation (ship b, keep a, no difference)',
   rolled_back: 'rolled back: a guardrail was breached, b is at 0 and the test is paused',
   done: 'done: the test is completed',
 };
@@ -225,7 +226,9 @@ function RolloutState({ test, rollout }: { test: AbTestDetail; rollout: NonNulla
       </ol>
       <dl className="facts">
         <dt>State</dt>
-        <dd data-testid="rollout-state">{ROLLOUT_STATE_TEXT[rollout.state]}</dd>
+        <dd data-testid="rollout-state">
+          {rollout.state === 'holding' && !rollout.auto_complete ? 'holding at the last step: waiting for a person to complete the test (auto-complete is off)' : ROLLOUT_STATE_TEXT[rollout.state]}
+        </dd>
         <dt>Each step</dt>
         <dd>
           at least {count(rollout.step_min_seconds)} s and {count(rollout.step_min_requests)} requests per variant; auto-complete {rollout.auto_complete ? 'on' : 'off'}
@@ -295,7 +298,7 @@ function ShadowSection({ results, shadow }: { results: Results; shadow: Schemas[
         </table>
       )}
       <p className="muted">
-        Decision for this shadow test: {results.recommendation.decision.replaceAll('_', ' ')}. Disagreements for review: GET /api/v1/ab-tests/{results.test_id}/disagreements.
+        Decision for this shadow test: {decisionText(results.recommendation.decision)}. Disagreements for review: GET /api/v1/ab-tests/{results.test_id}/disagreements.
       </p>
     </section>
   );

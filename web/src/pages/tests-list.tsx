@@ -1,6 +1,6 @@
 import { useId } from 'react';
 import { api, unwrap, type AbTest, type Results, type Status } from '../api';
-import { DecisionBadge, SrmBadge, StatusBadge } from '../components/badges';
+import { DecisionBadge, ShadowBadge, SrmBadge, StatusBadge } from '../components/badges';
 import { ErrorMessage } from '../components/error-message';
 import { count, dateTime } from '../format';
 import { Link, navigate, useLocation } from '../router';
@@ -113,10 +113,10 @@ export function TestsListPage({ canWrite }: { canWrite: boolean }) {
               </td>
               <td>{test.model_type}</td>
               <td>
-                <StatusBadge status={test.status} />
+                <StatusBadge status={test.status} /> {test.mode === 'shadow' && <ShadowBadge />}
               </td>
               <td>
-                {Math.round(test.traffic_split.a * 100)}% / {Math.round(test.traffic_split.b * 100)}%
+                {test.mode === 'shadow' ? 'a serves all' : `${Math.round(test.traffic_split.a * 100)}% / ${Math.round(test.traffic_split.b * 100)}%`}
               </td>
               <td>{dateTime(test.start_date)}</td>
               <td className="number">{count(requestsOf(results, 'a'))}</td>

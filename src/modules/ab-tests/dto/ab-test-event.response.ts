@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { AB_TEST_STATUSES } from '../lifecycle.js';
+import { AB_TEST_STATUSES } from '../lifecycle/lifecycle.js';
 import type { AbTestEvent } from '../entities/ab-test-event.entity.js';
 
 /**

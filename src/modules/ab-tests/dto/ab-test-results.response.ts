@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import type { AbTestResults } from '../shadow/shadow-results.js';
-import { AB_TEST_STATUSES } from '../lifecycle.js';
+import { AB_TEST_STATUSES } from '../lifecycle/lifecycle.js';
 
 /*
  * The results contract (DESIGN.md, "Results contract") as OpenAPI. The document is computed by

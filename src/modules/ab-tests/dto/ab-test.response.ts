@@ -1,10 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { AB_TEST_MODES, type AbTest, type AbTestMode } from '../entities/ab-test.entity.js';
-import { ROLLOUT_STATES, type Rollout, type RolloutState } from '../rollout/rollout-store.js';
-import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle.js';
+import { ROLLOUT_STATES, type Rollout, type RolloutState } from '../rollout/rollout.store.js';
+import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle/lifecycle.js';
 import type { AbTestMetricsSummary, VariantMetricsSummary } from '../metrics-ports.js';
 import { CriteriaDto, MetricDefinitionDto } from './create-ab-test.dto.js';
 import { TrafficSplitDto } from './traffic-split.dto.js';
+import type { Variant } from '../../../common/variant.js';
 
 export class AbTestResponse {
   @ApiProperty({ format: 'uuid' })
@@ -56,7 +57,7 @@ export class AbTestResponse {
   source_test_id: string | null;
 
   @ApiProperty({ enum: ['a', 'b'], nullable: true, type: String })
-  winner: 'a' | 'b' | null;
+  winner: Variant | null;
 
   @ApiProperty({ nullable: true, type: String })
   notes: string | null;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, ValidateIf } from 'class-validator';
-import type { Variant } from '../bucketing.js';
+import type { Variant } from '../../../common/variant.js';
 
 export class CompleteAbTestDto {
   @ApiProperty({

@@ -3,7 +3,7 @@ import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { PageQuery } from '../../../common/pagination/page.query.js';
 
 export { PageQuery };
-import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle.js';
+import { AB_TEST_STATUSES, type AbTestStatus } from '../lifecycle/lifecycle.js';
 import { MODEL_TYPE_PATTERN } from './create-ab-test.dto.js';
 
 export class ListAbTestsQuery extends PageQuery {

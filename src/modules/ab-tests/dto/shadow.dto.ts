@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
-import type { DisagreementRow } from '../shadow/shadow-store.js';
+import type { DisagreementRow } from '../shadow/shadow.store.js';
 import { RolloutDto } from './rollout.dto.js';
 import { TrafficSplitDto } from './traffic-split.dto.js';
 

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { Variant } from '../../../common/variant.js';
 
 export class UserVariantResponse {
   @ApiProperty({ format: 'uuid', nullable: true, type: String, description: 'The running A/B test, or null when none runs for the model type' })
@@ -8,7 +9,7 @@ export class UserVariantResponse {
   model_type: string;
 
   @ApiProperty({ enum: ['a', 'b'], nullable: true, type: String, description: 'null when no A/B test runs (the production version is served)' })
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
 
   @ApiProperty({ example: 'v2.0.0' })
   model_version: string;

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { Variant } from '../bucketing.js';
+import type { Variant } from '../../../common/variant.js';
 
 /** The sticky fact that a user gets a variant of a test; unique per (test, user). */
 @Entity({ name: 'ab_test_assignments' })

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { AbTestEventAction } from '../lifecycle.js';
+import type { AbTestEventAction } from '../lifecycle/lifecycle.js';
 import type { JsonObject } from './ab-test.entity.js';
 
 /** One audit-log entry: who changed what on a test, when, with the state before and after. */

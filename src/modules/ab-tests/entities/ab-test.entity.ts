@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { TrafficSplit, Variant } from '../bucketing.js';
-import type { AbTestStatus } from '../lifecycle.js';
+import type { TrafficSplit } from '../assignment/bucketing.js';
+import type { AbTestStatus } from '../lifecycle/lifecycle.js';
+import type { Variant } from '../../../common/variant.js';
 
 /**
  * A jsonb object column. Typed as `object` rather than Record<string, unknown>: TypeORM's deep
@@ -29,7 +30,7 @@ export interface MetricDefinition {
 }
 
 /** One traffic split the test has had; assignments point at it through `split_version`. */
-export interface SplitPhase {
+export interface SplitHistoryEntry {
   version: number;
   a: number;
   b: number;
@@ -64,7 +65,7 @@ export class AbTest {
   splitVersion: number;
 
   @Column('jsonb', { name: 'split_history', default: () => "'[]'" })
-  splitHistory: SplitPhase[];
+  splitHistory: SplitHistoryEntry[];
 
   @Column({ type: 'enum', enum: ['draft', 'active', 'paused', 'completed'], enumName: 'ab_test_status', default: 'draft' })
   status: AbTestStatus;

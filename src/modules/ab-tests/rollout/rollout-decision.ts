@@ -1,6 +1,6 @@
 import type { GuardrailBreach, Recommendation, SampleRatioResult } from '../../metrics/stats/index.js';
 import { formatNumber } from '../../metrics/stats/index.js';
-import type { Rollout, RolloutState, StepBaseline } from './rollout-store.js';
+import type { Rollout, RolloutState, StepBaseline } from './rollout.store.js';
 
 /** What the scheduler sees at one check of one rollout (all cumulative figures of the test). */
 export interface RolloutCheckInput {

@@ -1,15 +1,15 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../../config/app-config.js';
+import { Transactions, type Tx } from '../../../database/transactions.js';
 import { isDatabaseUnavailable } from '../../../common/errors/to-error-response.js';
 import { MetricsQueryService } from '../../metrics/metrics-query.service.js';
 import { declaredCriteria, guardrailBreaches } from '../../metrics/stats/index.js';
-import { AbTestLifecycleService } from '../ab-test-lifecycle.service.js';
-import { AbTestResultsService } from '../ab-test-results.service.js';
+import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
+import { AbTestResultsService } from '../results/ab-test-results.service.js';
 import { AbTestsService, rolloutSplit } from '../ab-tests.service.js';
-import { toAuditBreach } from '../guardrail.service.js';
+import { toAuditBreach } from '../results/guardrail.service.js';
 import { decideRolloutCheck, type RolloutDecision } from './rollout-decision.js';
-import { RolloutStore, type Rollout } from './rollout-store.js';
+import { RolloutStore, type Rollout } from './rollout.store.js';
+import { AbTestsConfig } from '../ab-tests.config.js';
 
 /** The actor of every audit event the scheduler writes. */
 export const ROLLOUT_ACTOR = 'rollout';
@@ -26,7 +26,7 @@ export const ROLLOUT_CLOCK = Symbol('ROLLOUT_CLOCK');
 export type RolloutClock = () => Date;
 
 /**
- * Guarded progressive rollouts (docs/adr/0006-rollout-scheduler.md). Every instance runs this
+ * Guarded progressive rollouts (docs/adr/0007-rollout-scheduler.md). Every instance runs this
  * every ROLLOUT_CHECK_MS: it reads the due rollouts from PostgreSQL, computes each one's figures
  * (metric totals, guardrail breaches, sample ratio, recommendation) without locks, then acts in
  * one transaction that claims the rollout — a per-test advisory lock taken without waiting, then
@@ -44,13 +44,13 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
   private readonly clock: RolloutClock;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
     private readonly store: RolloutStore,
     private readonly tests: AbTestsService,
     private readonly lifecycle: AbTestLifecycleService,
     private readonly results: AbTestResultsService,
     private readonly query: MetricsQueryService,
-    private readonly config: AppConfig,
+    @Inject(AbTestsConfig.token) private readonly config: AbTestsConfig,
     @Optional() @Inject(ROLLOUT_CLOCK) clock?: RolloutClock,
   ) {
     this.clock = clock ?? (() => new Date());
@@ -106,8 +106,8 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
     if (rollout === null || (rollout.state !== 'ramping' && rollout.state !== 'holding')) return false;
 
     if (test.status === 'completed') {
-      return this.claimed(testId, rollout, now, async (manager) => {
-        await this.store.update(manager, testId, { state: 'done', nextCheckAt: null });
+      return this.claimed(testId, rollout, now, async (tx) => {
+        await this.store.update(tx, testId, { state: 'done', nextCheckAt: null });
         return () => this.logger.log(`rollout of A/B test ${testId} is done: the test was completed (winner ${test.winner ?? 'none'})`);
       });
     }
@@ -130,27 +130,27 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
     const nextCheckAt = new Date(now.getTime() + this.config.rolloutCheckMs);
     const modelType = test.modelType;
 
-    return this.claimed(testId, rollout, now, async (manager) => {
+    return this.claimed(testId, rollout, now, async (tx) => {
       const act = this.describeAction(testId, rollout, decision);
       switch (decision.action) {
         case 'start_step':
-          await this.store.update(manager, testId, { stepStartedAt: now, stepBaseline: requests, nextCheckAt });
+          await this.store.update(tx, testId, { stepStartedAt: now, stepBaseline: requests, nextCheckAt });
           return null;
         case 'wait':
-          await this.store.update(manager, testId, { state: decision.state, nextCheckAt });
+          await this.store.update(tx, testId, { state: decision.state, nextCheckAt });
           return null;
         case 'advance': {
           const details = { reason: 'rollout_step', rollout: { ...decision.figures, to_step: decision.toStep, to_share: decision.share }, reasons: decision.reasons };
-          await this.lifecycle.changeTrafficSplit(testId, rolloutSplit(decision.share), ROLLOUT_ACTOR, { manager, details });
+          await this.lifecycle.changeTrafficSplit(testId, rolloutSplit(decision.share), ROLLOUT_ACTOR, { tx, details });
           const last = decision.toStep >= rollout.steps.length - 1;
-          await this.store.update(manager, testId, { currentStep: decision.toStep, state: last ? 'holding' : 'ramping', stepStartedAt: now, stepBaseline: requests, nextCheckAt });
+          await this.store.update(tx, testId, { currentStep: decision.toStep, state: last ? 'holding' : 'ramping', stepStartedAt: now, stepBaseline: requests, nextCheckAt });
           break;
         }
         case 'rollback': {
           const details = { reason: 'rollout_rollback', rollout: { step: rollout.currentStep, share: rollout.steps[rollout.currentStep] }, breaches: decision.breaches.map(toAuditBreach) };
-          await this.lifecycle.changeTrafficSplit(testId, { a: 1, b: 0 }, ROLLOUT_ACTOR, { manager, details });
-          await this.lifecycle.pauseTest(testId, ROLLOUT_ACTOR, details, { manager });
-          await this.store.update(manager, testId, { state: 'rolled_back', nextCheckAt: null });
+          await this.lifecycle.changeTrafficSplit(testId, { a: 1, b: 0 }, ROLLOUT_ACTOR, { tx, details });
+          await this.lifecycle.pauseTest(testId, ROLLOUT_ACTOR, details, { tx });
+          await this.store.update(tx, testId, { state: 'rolled_back', nextCheckAt: null });
           break;
         }
         case 'complete': {
@@ -159,9 +159,9 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
             testId,
             { winner: decision.winner, promote: decision.promote, notes: `Completed by the rollout: ${decision.reasons.join('; ')}` },
             ROLLOUT_ACTOR,
-            { manager, details },
+            { tx, details },
           );
-          await this.store.update(manager, testId, { state: 'done', nextCheckAt: null });
+          await this.store.update(tx, testId, { state: 'done', nextCheckAt: null });
           break;
         }
       }
@@ -181,10 +181,10 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
     testId: string,
     read: Rollout,
     now: Date,
-    act: (manager: import('typeorm').EntityManager) => Promise<(() => void) | null>,
+    act: (tx: Tx) => Promise<(() => void) | null>,
   ): Promise<boolean> {
-    const after = await this.dataSource.transaction(async (manager) => {
-      const current = await this.store.claim(manager, testId, ROLLOUT_LOCK_CLASS);
+    const after = await this.transactions.run(async (tx) => {
+      const current = await this.store.claim(tx, testId, ROLLOUT_LOCK_CLASS);
       if (current === null) return undefined;
       const unchanged =
         current.state === read.state &&
@@ -192,7 +192,7 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
         (current.stepStartedAt?.getTime() ?? null) === (read.stepStartedAt?.getTime() ?? null) &&
         (current.nextCheckAt === null || current.nextCheckAt.getTime() <= now.getTime());
       if (!unchanged) return undefined;
-      return act(manager);
+      return act(tx);
     });
     if (after === undefined) return false;
     if (after === null) return false;

@@ -1,8 +1,9 @@
-import { BeforeApplicationShutdown, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { AppConfig } from '../../../config/app-config.js';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Transactions } from '../../../database/transactions.js';
+import { AbTestRepository } from '../ab-test.repository.js';
 import { ShadowDeltas, type Comparison } from './shadow-deltas.js';
-import { ShadowStore } from './shadow-store.js';
+import { ShadowStore } from './shadow.store.js';
+import { AbTestsConfig } from '../ab-tests.config.js';
 
 /** Tests whose deltas a failed flush keeps for the next one; beyond that the oldest are dropped (and logged). */
 const MAX_BUFFERED_TESTS = 10_000;
@@ -21,9 +22,10 @@ export class ShadowRecorder implements OnModuleInit, BeforeApplicationShutdown {
   private flushing: Promise<void> | null = null;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly tests: AbTestRepository,
     private readonly store: ShadowStore,
-    private readonly config: AppConfig,
+    @Inject(AbTestsConfig.token) private readonly config: AbTestsConfig,
   ) {}
 
   onModuleInit(): void {
@@ -63,11 +65,11 @@ export class ShadowRecorder implements OnModuleInit, BeforeApplicationShutdown {
     const batch = this.pending;
     this.pending = new Map();
     try {
-      const dropped = await this.dataSource.transaction(async (manager) => {
-        const recording = await this.store.lockRecording(manager, [...batch.keys()]);
+      const dropped = await this.transactions.run(async (tx) => {
+        const recording = new Map((await this.tests.lockRecordingTests(tx, [...batch.keys()], 'shadow')).map((t) => [t.id, { a: t.variantA, b: t.variantB }]));
         for (const [testId, deltas] of batch) {
           const versions = recording.get(testId);
-          if (versions) await this.store.add(manager, testId, deltas, versions);
+          if (versions) await this.store.add(tx, testId, deltas, versions);
         }
         return [...batch.keys()].filter((testId) => !recording.has(testId));
       });

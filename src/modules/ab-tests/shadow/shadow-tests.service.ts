@@ -1,13 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AbTestLifecycleService } from '../ab-test-lifecycle.service.js';
-import { AbTestResultsService } from '../ab-test-results.service.js';
+import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
+import { AbTestResultsService } from '../results/ab-test-results.service.js';
 import { AbTestError } from '../ab-tests.errors.js';
 import { AbTestsService } from '../ab-tests.service.js';
 import type { CreateAbTestDto } from '../dto/create-ab-test.dto.js';
 import type { GraduateShadowTestDto } from '../dto/shadow.dto.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
 import { ShadowRecorder } from './shadow-recorder.js';
-import { ShadowStore, type DisagreementRow } from './shadow-store.js';
+import { ShadowStore, type DisagreementRow } from './shadow.store.js';
 
 /** Reading a shadow test's disagreements and turning a ready shadow test into an A/B test. */
 @Injectable()

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
 
 export class SendMessageRequest {
   @ApiPropertyOptional({
@@ -20,11 +21,11 @@ export class SendMessageRequest {
     example: 'user-42',
     description: 'The end user a service or admin token speaks for (chooses the A/B test variants). A `user` token is always itself.',
     minLength: 1,
-    maxLength: 255,
+    maxLength: MAX_USER_ID_LENGTH,
   })
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, MAX_USER_ID_LENGTH)
   user_id?: string;
 }
 

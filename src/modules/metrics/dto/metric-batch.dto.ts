@@ -1,15 +1,17 @@
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, getSchemaPath } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsNumber, IsOptional, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsNumber, IsOptional, IsRFC3339, IsString, Matches, MaxLength, Min, ValidateNested } from 'class-validator';
 import { METRIC_NAME_PATTERN } from '../metric-deltas.js';
-import { MAX_COMPARISON_INPUT_LENGTH, MAX_EVENTS_PER_BATCH, MAX_LABEL_LENGTH, MAX_USER_ID_LENGTH, type MetricEvent } from '../metric-events.js';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import { MAX_COMPARISON_INPUT_LENGTH, MAX_EVENTS_PER_BATCH, MAX_LABEL_LENGTH, type MetricEvent } from '../metric-events.js';
 
 const FINITE = { allowNaN: false, allowInfinity: false } as const;
 
 /**
  * One metric event: a request outcome (`latency_ms` and/or `error`) or a custom metric value
- * (`metric` + `value`), not both — that rule and the index of the first bad event are checked by
- * `validateMetricEvents` in MetricsIngestionService.ingest.
+ * (`metric` + `value`), not both. The route validates with parseMetricBatch (which also names the
+ * first bad event's index); these decorators document the rules and are the class-validator
+ * reference bench/metrics.ts compares it with. metric-batch.dto.spec.ts checks all three agree.
  */
 export class MetricEventDto implements MetricEvent {
   @ApiProperty({ enum: ['a', 'b'], example: 'b' })
@@ -50,7 +52,8 @@ export class MetricEventDto implements MetricEvent {
     description: 'When it happened (default: now); at most 5 minutes in the future. Counted in its UTC minute.',
   })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsRFC3339()
+  @IsISO8601({ strict: true, strictSeparator: true })
   timestamp?: string;
 }
 

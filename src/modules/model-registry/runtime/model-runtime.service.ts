@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ARTIFACT_STORE, ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore } from '../artifact-store.js';
-import { ModelTypeNotFoundError, ModelUnavailableError, ModelVersionNotFoundError } from '../model-registry.errors.js';
+import { ModelRegistryError } from '../model-registry.errors.js';
 import { ModelRegistryService, type ModelVersionInfo } from '../model-registry.service.js';
 import { canonicalVersion } from '../semver.js';
 import { loadOnnxClassifier, type TextClassifier } from './onnx-classifier.js';
@@ -52,7 +52,7 @@ class CachedModel implements LoadedModel {
     try {
       return await this.classifier.predict(text);
     } catch (error) {
-      throw new ModelUnavailableError(this.modelType, this.version, `inference failed: ${(error as Error).message}`);
+      throw ModelRegistryError.unavailable(this.modelType, this.version, `inference failed: ${(error as Error).message}`);
     } finally {
       this.inFlight--;
       if (this.evicted && this.inFlight === 0) this.release();
@@ -111,8 +111,8 @@ export class ModelRuntimeService implements OnModuleDestroy {
     }
     const canonical = canonicalVersion(version);
     if (!canonical) {
-      if (!(await this.registry.modelTypeExists(modelType))) throw new ModelTypeNotFoundError(modelType);
-      throw new ModelVersionNotFoundError(modelType, version);
+      if (!(await this.registry.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
+      throw ModelRegistryError.versionNotFound(modelType, version);
     }
     if (canonical !== version) return this.loadModel(modelType, canonical);
 
@@ -137,8 +137,8 @@ export class ModelRuntimeService implements OnModuleDestroy {
   private async load(modelType: string, version: string): Promise<CachedModel> {
     const info = await this.registry.findVersion(modelType, version);
     if (!info) {
-      if (!(await this.registry.modelTypeExists(modelType))) throw new ModelTypeNotFoundError(modelType);
-      throw new ModelVersionNotFoundError(modelType, version);
+      if (!(await this.registry.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
+      throw ModelRegistryError.versionNotFound(modelType, version);
     }
     const started = performance.now();
     const classifier = await this.buildClassifier(info);
@@ -154,7 +154,7 @@ export class ModelRuntimeService implements OnModuleDestroy {
   }
 
   private async buildClassifier(info: ModelVersionInfo): Promise<TextClassifier> {
-    const unavailable = (reason: string) => new ModelUnavailableError(info.modelType, info.version, reason);
+    const unavailable = (reason: string) => ModelRegistryError.unavailable(info.modelType, info.version, reason);
     if (info.format !== 'onnx') throw unavailable(`the runtime cannot serve the ${info.format} format`);
     if (!info.metadata || !('featurizer' in info.metadata)) {
       throw unavailable('the version declares no runtime metadata (labels, featurizer, input_name, output_name); register a version with metadata');

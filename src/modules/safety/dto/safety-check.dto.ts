@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
 
 export class SafetyCheckRequest {
   @ApiProperty({ example: 'Can you help me update the card on my account?', minLength: 1, maxLength: 10_000 })
@@ -12,11 +13,11 @@ export class SafetyCheckRequest {
     description:
       'The end user the check is made for (chooses the A/B test variant). Only service and admin tokens may name another user; a `user` token is always itself.',
     minLength: 1,
-    maxLength: 255,
+    maxLength: MAX_USER_ID_LENGTH,
   })
   @IsOptional()
   @IsString()
-  @Length(1, 255)
+  @Length(1, MAX_USER_ID_LENGTH)
   user_id?: string;
 }
 
