@@ -439,8 +439,18 @@ describe.skipIf(!browserCheck.path)('dashboard in Chromium', () => {
     await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same document'));
     // Healthy traffic in both arms: after a second the scheduler moves b to the last step, where it holds.
     const healthy = (n: number) => ['a', 'b'].flatMap((variant) => Array.from({ length: n }, (_, i) => ({ variant, latency_ms: 5 + (i % 5), error: false })));
-    await api('POST', `/api/v1/ab-tests/${id}/metrics`, t.tokens.service, { events: healthy(30) });
-    await expect.poll(steps, { timeout: 15_000 }).toEqual(['b 20.0%', 'b 50.0% (current)']);
+    // Traffic keeps coming, as it does in production: a step counts only requests made after it started
+    // (its baseline is taken at the scheduler's first check), so one batch sent before that check would
+    // never be enough.
+    await expect
+      .poll(
+        async () => {
+          await api('POST', `/api/v1/ab-tests/${id}/metrics`, t.tokens.service, { events: healthy(30) });
+          return steps();
+        },
+        { timeout: 15_000, interval: 500 },
+      )
+      .toEqual(['b 20.0%', 'b 50.0% (current)']);
     await expect.poll(() => page.getByTestId('rollout-state').textContent(), { timeout: 10_000 }).toBe('holding at the last step: waiting for a person to complete the test (auto-complete is off)');
     await expect.poll(() => page.getByTestId('split-b').textContent(), { timeout: 10_000 }).toBe('50.0%');
     const detail = (await api('GET', `/api/v1/ab-tests/${id}`, t.tokens.service)) as { traffic_split: { b: number }; rollout: { current_step: number; state: string } };
