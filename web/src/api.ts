@@ -1,5 +1,5 @@
 import createClient from 'openapi-fetch';
-import type { components, paths } from './api-types';
+import type { components, paths } from '../../client/schema';
 
 /** Typed against openapi.json: a renamed field or route fails `npm run typecheck`. */
 export const api = createClient<paths>({ baseUrl: '' });
