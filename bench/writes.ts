@@ -21,7 +21,7 @@ import { AssignmentWriter } from '../src/modules/ab-tests/assignment/assignment-
 import { PostgresAssignmentStore } from '../src/modules/ab-tests/assignment/assignment.store.js';
 import { PostgresAbTestRepository } from '../src/modules/ab-tests/ab-test.repository.js';
 import { AbTestsRecording } from '../src/modules/ab-tests/results/ab-test-metrics.service.js';
-import { PostgresAggregateStore } from '../src/modules/metrics/aggregate-store.js';
+import { PostgresAggregateStore } from '../src/modules/metrics/aggregate.store.js';
 import { FlushWriter } from '../src/modules/metrics/flush-writer.js';
 import { MetricsConfig } from '../src/modules/metrics/metrics.config.js';
 import { RecordingTestsPort } from '../src/modules/metrics/recording-tests.js';

@@ -1,6 +1,7 @@
 import { DomainError } from '../../common/errors/domain-error.js';
 import { closestNames } from '../../common/text/closest-names.js';
 import type { AbTestStatus, LifecycleAction } from './lifecycle/lifecycle.js';
+import { MAX_USER_ID_LENGTH } from '../../common/validation/user-id.js';
 
 /** Errors of the A/B tests module; `code` is stable (clients switch on it). */
 export class AbTestError extends DomainError {
@@ -107,7 +108,7 @@ export class AbTestError extends DomainError {
   }
 
   static invalidUserId(): AbTestError {
-    return new AbTestError('INVALID_USER_ID', 'The user id must be 1 to 255 characters');
+    return new AbTestError('INVALID_USER_ID', `The user id must be 1 to ${MAX_USER_ID_LENGTH} characters`);
   }
 
   static invalidTestMode(problem: string): AbTestError {

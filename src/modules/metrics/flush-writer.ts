@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
 import { testIdsOf, type AggregateRow } from './aggregate-rows.js';
-import { AggregateStore } from './aggregate-store.js';
+import { AggregateStore } from './aggregate.store.js';
 import { RecordingTestsPort } from './recording-tests.js';
 
 export interface FlushOutcome {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '../../database/transactions.js';
 import { GRAIN_MS, truncate } from './aggregate-rows.js';
-import { AggregateStore, type MomentsRow } from './aggregate-store.js';
+import { AggregateStore, type MomentsRow } from './aggregate.store.js';
 import { LogBucketSketch } from './log-bucket-sketch.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { CUSTOM_PREFIX, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC } from './metric-deltas.js';

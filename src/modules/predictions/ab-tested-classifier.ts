@@ -8,16 +8,17 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { isModelUnavailable, ModelRegistryError } from '../model-registry/model-registry.errors.js';
 import { PhaseTimings } from './phase-timings.js';
-import { PredictionStore } from './prediction-store.js';
+import { PredictionStore } from './prediction.store.js';
 import { NoServingVersionError } from './predictions.errors.js';
 import { ShadowRunner } from './shadow-runner.js';
+import type { Variant } from '../../common/variant.js';
 
 export interface Classification {
   predictionId: string;
   modelType: string;
   modelVersion: string;
   abTestId: string | null;
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
   label: string;
   score: number;
   scores: Record<string, number>;

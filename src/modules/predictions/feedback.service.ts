@@ -7,7 +7,7 @@ import { DomainError } from '../../common/errors/domain-error.js';
 import { isPrivileged } from '../../auth/acting-user.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { FeedbackAllowance } from './feedback-allowance.js';
-import { PredictionStore } from './prediction-store.js';
+import { PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
 import { FeedbackAlreadyGivenError, FeedbackRateLimitedError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
 

@@ -7,7 +7,7 @@ import { FeedbackService } from './feedback.service.js';
 import { AbTestedClassifiers, ServingClassifiers } from './ab-tested-classifier.js';
 import { PhaseTimings, phaseTimings } from './phase-timings.js';
 import { PredictionEntity } from './prediction.entity.js';
-import { PostgresPredictionStore, PredictionStore } from './prediction-store.js';
+import { PostgresPredictionStore, PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
 import { PredictionRetention } from './prediction-retention.js';
 import { PredictionsController } from './predictions.controller.js';

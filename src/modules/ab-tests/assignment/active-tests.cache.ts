@@ -9,6 +9,7 @@ import type { ModelTypeRouting, ModelVersionForUser, RunningTest } from './routi
 import { trafficSplitProblems } from '../lifecycle/traffic-split.js';
 import type { Variant } from '../../../common/variant.js';
 import { AbTestsConfig } from '../ab-tests.config.js';
+import { describeError } from '../../../common/logging/describe-error.js';
 
 /** When the configuration does not say (unit tests build a partial one). */
 const DEFAULT_ASSIGNMENT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -105,7 +106,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
     slot.generation++;
     slot.fresh = false;
     slot.loading = null;
-    this.load(modelType).catch((error: unknown) => this.logger.warn(`reloading "${modelType}" failed: ${describe(error)}`));
+    this.load(modelType).catch((error: unknown) => this.logger.warn(`reloading "${modelType}" failed: ${describeError(error)}`));
   }
 
   invalidateAll(): void {
@@ -212,13 +213,9 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
         }),
       );
     } catch (error) {
-      this.logger.warn(`periodic refresh of running A/B tests failed (serving the last known state): ${describe(error)}`);
+      this.logger.warn(`periodic refresh of running A/B tests failed (serving the last known state): ${describeError(error)}`);
     } finally {
       this.refreshing = false;
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

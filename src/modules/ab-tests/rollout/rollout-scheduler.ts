@@ -10,6 +10,7 @@ import { toAuditBreach } from '../results/guardrail.service.js';
 import { decideRolloutCheck, type RolloutDecision } from './rollout-decision.js';
 import { RolloutStore, type Rollout } from './rollout.store.js';
 import { AbTestsConfig } from '../ab-tests.config.js';
+import { describeError } from '../../../common/logging/describe-error.js';
 
 /** The actor of every audit event the scheduler writes. */
 export const ROLLOUT_ACTOR = 'rollout';
@@ -88,13 +89,13 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
         try {
           if (await this.check(testId)) acted++;
         } catch (error) {
-          const message = `rollout check of A/B test ${testId} failed (retried on the next tick): ${describe(error)}`;
+          const message = `rollout check of A/B test ${testId} failed (retried on the next tick): ${describeError(error)}`;
           if (isDatabaseUnavailable(error)) this.logger.warn(message);
           else this.logger.error(message);
         }
       }
     } catch (error) {
-      this.logger.warn(`reading due rollouts failed: ${describe(error)}`);
+      this.logger.warn(`reading due rollouts failed: ${describeError(error)}`);
     }
     return acted;
   }
@@ -217,8 +218,4 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
       }
     };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

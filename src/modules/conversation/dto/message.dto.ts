@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
 import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import type { Variant } from '../../../common/variant.js';
 
 export class SendMessageRequest {
   @ApiPropertyOptional({
@@ -43,7 +44,7 @@ export class MessageSafetyResponse {
   model_version: string;
 
   @ApiProperty({ example: 'a', enum: ['a', 'b'], nullable: true, type: String })
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
 
   @ApiProperty({ example: '6e1f3d2c-8a7b-4c1d-9e2f-3a4b5c6d7e8f', nullable: true, type: String, format: 'uuid' })
   ab_test_id: string | null;
@@ -82,7 +83,7 @@ export class SendMessageResponse {
   confidence: number | null;
 
   @ApiProperty({ example: 'b', enum: ['a', 'b'], nullable: true, type: String, description: "The intent model's A/B test variant" })
-  intent_variant: 'a' | 'b' | null;
+  intent_variant: Variant | null;
 
   @ApiProperty({ example: '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f', nullable: true, type: String, format: 'uuid' })
   intent_ab_test_id: string | null;

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length } from 'class-validator';
 import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import type { Variant } from '../../../common/variant.js';
 
 export class SafetyCheckRequest {
   @ApiProperty({ example: 'Can you help me update the card on my account?', minLength: 1, maxLength: 10_000 })
@@ -38,7 +39,7 @@ export class SafetyCheckResponse {
   model_version: string;
 
   @ApiProperty({ example: 'b', enum: ['a', 'b'], nullable: true, type: String, description: 'The A/B test variant, null outside a test' })
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
 
   @ApiProperty({ example: '6e1f3d2c-8a7b-4c1d-9e2f-3a4b5c6d7e8f', nullable: true, type: String, format: 'uuid' })
   ab_test_id: string | null;
