@@ -1,3 +1,4 @@
+import { abTestNotFound } from '../../common/errors/ab-test-not-found.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { closestNames } from '../../common/text/closest-names.js';
 import type { AbTestStatus, LifecycleAction } from './lifecycle/lifecycle.js';
@@ -5,8 +6,9 @@ import { MAX_USER_ID_LENGTH } from '../../common/validation/user-id.js';
 
 /** Errors of the A/B tests module; `code` is stable (clients switch on it). */
 export class AbTestError extends DomainError {
-  static notFound(id: string): AbTestError {
-    return new AbTestError('AB_TEST_NOT_FOUND', `A/B test ${id} does not exist`, { test_id: id });
+  /** The one AB_TEST_NOT_FOUND, shared with the metrics module (common/errors/ab-test-not-found.ts). */
+  static notFound(id: string): DomainError {
+    return abTestNotFound(id);
   }
 
   static invalidTransition(id: string, status: AbTestStatus, action: LifecycleAction, allowed: readonly LifecycleAction[]): AbTestError {

@@ -9,7 +9,7 @@ import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.ser
 import { isModelUnavailable, ModelRegistryError } from '../model-registry/model-registry.errors.js';
 import { PhaseTimings } from './phase-timings.js';
 import { PredictionStore } from './prediction.store.js';
-import { NoServingVersionError } from './predictions.errors.js';
+import { PredictionError } from './predictions.errors.js';
 import { ShadowRunner } from './shadow-runner.js';
 import type { Variant } from '../../common/variant.js';
 
@@ -54,10 +54,10 @@ export class AbTestedClassifier implements TextClassifier {
     const marks = [performance.now()];
     const choice = await assignment.getModelVersionForUser(userId, this.modelType).catch((error: unknown) => {
       // For a caller of /safety/check "no version to run" is the service being unavailable, not a missing resource.
-      throw error instanceof DomainError && error.code === 'NO_MODEL_VERSION' ? new NoServingVersionError(this.modelType) : error;
+      throw error instanceof DomainError && error.code === 'NO_MODEL_VERSION' ? PredictionError.noServingVersion(this.modelType) : error;
     });
     marks.push(performance.now());
-    if (!choice) throw new NoServingVersionError(this.modelType);
+    if (!choice) throw PredictionError.noServingVersion(this.modelType);
     const abTestId = choice.abTestId ?? null;
     const variant = abTestId ? choice.variant : null;
 

@@ -9,7 +9,7 @@ import { isUuid } from '../../common/validation/uuid.js';
 import { FeedbackAllowance } from './feedback-allowance.js';
 import { PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
-import { FeedbackAlreadyGivenError, FeedbackRateLimitedError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
+import { PredictionError } from './predictions.errors.js';
 
 /** The custom metric feedback feeds; a test declares `min_improvement` on it. */
 export const ACCURACY_METRIC = 'accuracy';
@@ -48,24 +48,24 @@ export class FeedbackService {
 
   async giveFeedback(caller: AuthUser, predictionId: string, input: FeedbackInput): Promise<FeedbackResult> {
     if ((input.correct === undefined) === (input.label === undefined)) {
-      throw new InvalidFeedbackError('Give exactly one of `correct` (true or false) and `label` (the true label)');
+      throw PredictionError.invalidFeedback('Give exactly one of `correct` (true or false) and `label` (the true label)');
     }
     // Service and admin tokens report for many users; the cap is on what one user token can do.
     if (!isPrivileged(caller)) {
       const retryAfter = this.allowance.take(caller.sub);
-      if (retryAfter !== null) throw new FeedbackRateLimitedError(this.allowance.limit, retryAfter);
+      if (retryAfter !== null) throw PredictionError.feedbackRateLimited(this.allowance.limit, retryAfter);
     }
     // Someone else's prediction is "not found": its existence is not the caller's business.
     const prediction = isUuid(predictionId) ? await this.predictions.findById(predictionId) : null;
     if (!prediction || (!isPrivileged(caller) && prediction.userId !== caller.sub)) {
-      throw new PredictionNotFoundError(predictionId);
+      throw PredictionError.notFound(predictionId);
     }
 
     let correct: boolean;
     if (input.label !== undefined) {
       const model = await this.runtime.loadModel(prediction.modelType, prediction.modelVersion);
       if (!model.labels.includes(input.label)) {
-        throw new InvalidFeedbackError(
+        throw PredictionError.invalidFeedback(
           `label must be one of ${model.labels.join(', ')} (the labels of ${prediction.modelType} ${prediction.modelVersion}), got "${input.label}"`,
           { labels: model.labels },
         );
@@ -77,7 +77,7 @@ export class FeedbackService {
 
     // Once per prediction, atomically: of two concurrent feedbacks exactly one is recorded.
     if (!(await this.predictions.recordFeedback(prediction.id, { correct, label: input.label ?? null, by: caller.sub }))) {
-      throw new FeedbackAlreadyGivenError(prediction.id);
+      throw PredictionError.feedbackAlreadyGiven(prediction.id);
     }
 
     let recordedMetric = false;
