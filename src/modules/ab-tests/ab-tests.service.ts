@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
 import { ModelRegistryService } from '../model-registry/model-registry.service.js';
 import { AbTestRepository, type AbTestFilter } from './ab-test.repository.js';
@@ -12,7 +12,7 @@ import type { AssignmentCounts } from './dto/ab-test.response.js';
 import { AbTest, type AbTestCriteria, type AbTestMode, type MetricDefinition } from './entities/ab-test.entity.js';
 import type { AbTestEvent } from './entities/ab-test-event.entity.js';
 import { frozenResultsOf } from './results/frozen-results.js';
-import { AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER, type AbTestMetricRecorder, type AbTestMetricsReader, type AbTestMetricsSummary } from './metrics-ports.js';
+import { AbTestMetricRecorder, AbTestMetricsReader, type AbTestMetricsSummary } from './metrics-ports.js';
 import { trafficSplitProblems } from './lifecycle/traffic-split.js';
 import { assertVersionsUsable } from './lifecycle/version-check.js';
 import { DEFAULT_STEP_MIN_REQUESTS, DEFAULT_STEP_MIN_SECONDS, rolloutStepProblems } from './dto/rollout.dto.js';
@@ -43,8 +43,8 @@ export class AbTestsService {
     private readonly assignments: AssignmentStore,
     private readonly registry: ModelRegistryService,
     private readonly rollouts: RolloutStore,
-    @Inject(AB_TEST_METRICS_READER) private readonly metricsReader: AbTestMetricsReader,
-    @Inject(AB_TEST_METRIC_RECORDER) private readonly metricRecorder: AbTestMetricRecorder,
+    private readonly metricsReader: AbTestMetricsReader,
+    private readonly metricRecorder: AbTestMetricRecorder,
   ) {}
 
   /** A new test in draft, after checking its split, metrics and both model versions. */

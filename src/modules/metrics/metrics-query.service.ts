@@ -44,7 +44,7 @@ export interface Timeseries {
   series: { a: TimeseriesPoint[]; b: TimeseriesPoint[] };
 }
 
-/** The per-variant figures of the seed's `GET /ab-tests/{id}` (`metrics.variant_a` / `variant_b`). */
+/** The per-variant figures of `GET /ab-tests/{id}` (`metrics.variant_a` / `variant_b`). */
 export interface VariantSummary {
   requests: number;
   errors: number;
@@ -118,10 +118,7 @@ export class MetricsQueryService {
     return { a: latency.a.countAbove(thresholdMs), b: latency.b.countAbove(thresholdMs) };
   }
 
-  /**
-   * The seed's per-variant summary for `GET /ab-tests/{id}`; fits ab-tests' AbTestMetricsReader
-   * (metrics-ports.ts), so it binds with `{provide: AB_TEST_METRICS_READER, useExisting: MetricsQueryService}`.
-   */
+  /** The per-variant summary of `GET /ab-tests/{id}` (its `metrics` object). */
   async summarize(testId: string): Promise<{ variant_a: VariantSummary; variant_b: VariantSummary }> {
     const { snapshot } = await this.totals(testId, {});
     return { variant_a: toVariantSummary(snapshot.a), variant_b: toVariantSummary(snapshot.b) };

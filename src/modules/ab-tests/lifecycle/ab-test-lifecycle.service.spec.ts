@@ -28,7 +28,10 @@ function build() {
   } as unknown as ModelRegistryService;
   const feed = { publish: (change: { key?: string }) => (published.push(change.key ?? ''), Promise.resolve()) } as unknown as ChangeFeed;
   const cache = { invalidate: (modelType: string) => invalidated.push(modelType) } as unknown as ActiveTestsCache;
-  const hook: AbTestCompletionHook = { onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()) };
+  const hook: AbTestCompletionHook = {
+    beforeTestCompletes: () => Promise.resolve(),
+    onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()),
+  };
   const lifecycle = new AbTestLifecycleService(transactions as unknown as Transactions, tests, events, registry, feed, cache, hook);
   return { lifecycle, tests, events, transactions, published, invalidated, promoted, completing };
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
 import { ChangeFeed } from '../../../database/change-feed.service.js';
 import { Transactions, type Tx } from '../../../database/transactions.js';
@@ -10,7 +10,7 @@ import { AbTestError } from '../ab-tests.errors.js';
 import type { TrafficSplit } from '../assignment/bucketing.js';
 import type { AbTest, JsonObject } from '../entities/ab-test.entity.js';
 import { allowedActions, eventAction, nextStatus, type AbTestStatus, type LifecycleAction } from './lifecycle.js';
-import { AB_TEST_COMPLETION_HOOK, type AbTestCompletionHook } from '../metrics-ports.js';
+import { AbTestCompletionHook } from '../metrics-ports.js';
 import { sameTrafficSplit, trafficSplitProblems } from './traffic-split.js';
 import { assertVersionsUsable } from './version-check.js';
 import type { Variant } from '../../../common/variant.js';
@@ -56,7 +56,7 @@ export class AbTestLifecycleService {
     private readonly registry: ModelRegistryService,
     private readonly changeFeed: ChangeFeed,
     private readonly cache: ActiveTestsCache,
-    @Inject(AB_TEST_COMPLETION_HOOK) private readonly completionHook: AbTestCompletionHook,
+    private readonly completionHook: AbTestCompletionHook,
   ) {}
 
   /** draft or paused → active, after checking both versions again and that no other test runs. */
@@ -107,7 +107,7 @@ export class AbTestLifecycleService {
   async completeTest(id: string, input: CompleteTestInput, actor: string, options: ChangeOptions = {}): Promise<AbTest> {
     const winner = input.winner ?? null;
     if (input.promote && winner === null) throw AbTestError.promoteRequiresWinner();
-    await this.completionHook.beforeTestCompletes?.(id);
+    await this.completionHook.beforeTestCompletes(id);
     return this.change(id, 'complete', actor, async (test, to, tx) => {
       const endDate = new Date();
       let promoted: string | null = null;
