@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isRetryableTransactionFailure, sqlStateOf, SQLSTATE } from '../../common/errors/postgres-errors.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
@@ -67,7 +67,7 @@ export class MetricsIngestionService {
   private writing = false;
 
   constructor(
-    @Inject(Transactions) private readonly transactions: Pick<Transactions, 'run'>,
+    private readonly transactions: Transactions,
     private readonly store: AggregateStore,
   ) {}
 

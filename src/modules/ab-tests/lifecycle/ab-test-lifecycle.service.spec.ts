@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeFeed } from '../../../database/change-feed.service.js';
-import { FakeTransactions, type Transactions, type Tx } from '../../../database/transactions.js';
+import { FakeTransactions, type Tx } from '../../../database/transactions.js';
 import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
 import type { ActiveTestsCache } from '../assignment/active-tests.cache.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
@@ -32,7 +32,7 @@ function build() {
     beforeTestCompletes: () => Promise.resolve(),
     onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()),
   };
-  const lifecycle = new AbTestLifecycleService(transactions as unknown as Transactions, tests, events, registry, feed, cache, hook);
+  const lifecycle = new AbTestLifecycleService(transactions, tests, events, registry, feed, cache, hook);
   return { lifecycle, tests, events, transactions, published, invalidated, promoted, completing };
 }
 
