@@ -1,12 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/roles.js';
-import { AbTestsService } from '../ab-tests/ab-tests.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
-import { DomainError } from '../../common/errors/domain-error.js';
 import { isPrivileged } from '../../auth/acting-user.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { FeedbackAllowance } from './feedback-allowance.js';
+import { FeedbackTests, ModelLabels } from './feedback-ports.js';
 import { PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
 import { PredictionError } from './predictions.errors.js';
@@ -38,9 +35,8 @@ export class FeedbackService {
 
   constructor(
     private readonly predictions: PredictionStore,
-    private readonly runtime: ModelRuntimeService,
-    private readonly metrics: MetricsService,
-    private readonly abTests: AbTestsService,
+    private readonly labels: ModelLabels,
+    private readonly tests: FeedbackTests,
     @Inject(PredictionsConfig.token) config: PredictionsConfig,
   ) {
     this.allowance = new FeedbackAllowance(config.feedbackPerUserPerHour, HOUR_MS);
@@ -63,11 +59,11 @@ export class FeedbackService {
 
     let correct: boolean;
     if (input.label !== undefined) {
-      const model = await this.runtime.loadModel(prediction.modelType, prediction.modelVersion);
-      if (!model.labels.includes(input.label)) {
+      const labels = await this.labels.labelsOf(prediction.modelType, prediction.modelVersion);
+      if (!labels.includes(input.label)) {
         throw PredictionError.invalidFeedback(
-          `label must be one of ${model.labels.join(', ')} (the labels of ${prediction.modelType} ${prediction.modelVersion}), got "${input.label}"`,
-          { labels: model.labels },
+          `label must be one of ${labels.join(', ')} (the labels of ${prediction.modelType} ${prediction.modelVersion}), got "${input.label}"`,
+          { labels: [...labels] },
         );
       }
       correct = input.label === prediction.label;
@@ -81,19 +77,11 @@ export class FeedbackService {
     }
 
     let recordedMetric = false;
-    if (prediction.abTestId && prediction.variant && (await this.testStillRecords(prediction.abTestId))) {
-      this.metrics.recordMetric(prediction.abTestId, prediction.variant, ACCURACY_METRIC, correct ? 1 : 0);
+    // A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only.
+    if (prediction.abTestId && prediction.variant && (await this.tests.isRecording(prediction.abTestId))) {
+      await this.tests.recordMetric(prediction.abTestId, prediction.variant, ACCURACY_METRIC, correct ? 1 : 0);
       recordedMetric = true;
     }
     return { predictionId: prediction.id, correct, recordedMetric };
-  }
-
-  /** A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only. */
-  private async testStillRecords(testId: string): Promise<boolean> {
-    const test = await this.abTests.getTest(testId).catch((error: unknown) => {
-      if (error instanceof DomainError && error.status === 404) return null;
-      throw error;
-    });
-    return test !== null && (test.status === 'active' || test.status === 'paused');
   }
 }
