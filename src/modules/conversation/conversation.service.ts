@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/roles.js';
-import type { Classification } from '../predictions/ab-tested-classifier.js';
+import type { Prediction } from '../predictions/ab-tested-classifier.js';
 import { actingUserId, isPrivileged } from '../../auth/acting-user.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { SafetyService, type SafetyVerdict } from '../safety/safety.service.js';
@@ -38,7 +38,7 @@ export interface PostedMessage {
   replyMessageId: string;
   reply: string;
   safety: SafetyVerdict;
-  intent: Classification | null;
+  intent: Prediction | null;
 }
 
 export interface ConversationHistory {

@@ -72,7 +72,7 @@ interface Totals {
 
 /**
  * Reads aggregates back: cumulative snapshots in the shape the statistics take, earlier looks,
- * chart series and the seed's summary. Every read is one SQL statement; whole days and hours come
+ * chart series and the per-variant summary of `GET /ab-tests/{id}`. Every read is one SQL statement; whole days and hours come
  * from the rollups (see planSegments), so a snapshot costs about the same for a day-old test and
  * a month-old one.
  */

@@ -13,7 +13,8 @@ import { PredictionError } from './predictions.errors.js';
 import { ShadowRunner } from './shadow-runner.js';
 import type { Variant } from '../../common/variant.js';
 
-export interface Classification {
+/** A prediction (docs/glossary.md): one classifier output served to a user, stored in `predictions` as `predictionId`. */
+export interface Prediction {
   predictionId: string;
   modelType: string;
   modelVersion: string;
@@ -35,7 +36,7 @@ export interface ClassifierDependencies {
 }
 
 /**
- * The seed's integration pattern, once, for every model type a module serves:
+ * How every model type a module serves is classified through its A/B test, written once:
  * ask the A/B tests which version this user gets, load it, run it, report the outcome to that
  * test's variant, and store the prediction so feedback can be credited later.
  *
@@ -49,7 +50,7 @@ export class AbTestedClassifier implements TextClassifier {
     private readonly deps: ClassifierDependencies,
   ) {}
 
-  async classify(userId: string, text: string): Promise<Classification> {
+  async classify(userId: string, text: string): Promise<Prediction> {
     const { assignment, runtime, metrics, predictions, timings } = this.deps;
     const marks = [performance.now()];
     const choice = await assignment.getModelVersionForUser(userId, this.modelType).catch((error: unknown) => {
@@ -128,7 +129,7 @@ export class AbTestedClassifier implements TextClassifier {
 /** Classifies text for a user with the model version the A/B tests give them. */
 export interface TextClassifier {
   readonly modelType: string;
-  classify(userId: string, text: string): Promise<Classification>;
+  classify(userId: string, text: string): Promise<Prediction>;
 }
 
 /**
