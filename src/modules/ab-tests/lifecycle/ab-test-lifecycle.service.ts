@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { isUniqueViolation } from '../../../common/errors/postgres-errors.js';
 import { ChangeFeed } from '../../../database/change-feed.service.js';
 import { Transactions, type Tx } from '../../../database/transactions.js';
 import { ModelRegistryService } from '../../model-registry/model-registry.service.js';
@@ -186,10 +186,4 @@ export class AbTestLifecycleService {
     if (changed) this.cache.invalidate(test.modelType);
     return test;
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string } | undefined;
-  return driverError?.code === '23505' && driverError.constraint === constraint;
 }
