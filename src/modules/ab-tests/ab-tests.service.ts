@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
+import type { Page } from '../../common/pagination/page.js';
 import { ModelRegistryService } from '../model-registry/model-registry.service.js';
 import { AbTestRepository, type AbTestFilter } from './ab-test.repository.js';
 import { AssignmentStore } from './assignment/assignment.store.js';
@@ -20,11 +21,6 @@ import { RolloutStore, type Rollout, type RolloutPlan } from './rollout/rollout.
 import type { Variant } from '../../common/variant.js';
 
 export type { AbTestFilter };
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
 
 export interface AbTestDetail {
   test: AbTest;
@@ -116,8 +112,9 @@ export class AbTestsService {
     return test;
   }
 
-  listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
-    return this.tests.list(filter);
+  async listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
+    const { items, total } = await this.tests.list(filter);
+    return { items, total, limit: filter.limit, offset: filter.offset };
   }
 
   async getTest(id: string): Promise<AbTest> {
@@ -151,7 +148,8 @@ export class AbTestsService {
   /** The audit log of a test, oldest first. */
   async listEvents(id: string, page: { limit: number; offset: number }): Promise<Page<AbTestEvent>> {
     await this.getTest(id);
-    return this.events.listForTest(id, page);
+    const { items, total } = await this.events.listForTest(id, page);
+    return { items, total, limit: page.limit, offset: page.offset };
   }
 
   /**

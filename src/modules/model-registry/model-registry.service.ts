@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Readable } from 'node:stream';
+import type { Page } from '../../common/pagination/page.js';
 import { ChangeFeed } from '../../database/change-feed.service.js';
 import { Transactions, type Tx } from '../../database/transactions.js';
 import { ARTIFACT_STORE, ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore, type StagedArtifact } from './artifact-store.js';
@@ -83,13 +84,6 @@ export interface PromoteVersionOptions {
   reason?: string | null;
   /** Run in the caller's transaction (the notification goes out at its commit). */
   tx?: Tx;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
 }
 
 /** The topic on the change feed when a model type's versions or stages change (key: the model type). */
