@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
 import type { Page } from '../../common/pagination/page.js';
-import { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import { ModelTypesService } from '../model-registry/model-types.service.js';
+import { ModelVersionsService } from '../model-registry/model-versions.service.js';
 import { AbTestRepository, type AbTestFilter } from './ab-test.repository.js';
 import { AssignmentStore } from './assignment/assignment.store.js';
 import { AbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
@@ -37,7 +38,8 @@ export class AbTestsService {
     private readonly tests: AbTestRepository,
     private readonly events: AbTestEventRepository,
     private readonly assignments: AssignmentStore,
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     private readonly rollouts: RolloutStore,
     @Inject(AB_TEST_METRICS_READER) private readonly metricsReader: AbTestMetricsReader,
     @Inject(AB_TEST_METRIC_RECORDER) private readonly metricRecorder: AbTestMetricRecorder,
@@ -53,10 +55,10 @@ export class AbTestsService {
       if (seen.has(name)) throw AbTestError.duplicateMetric(name);
       seen.add(name);
     }
-    if (!(await this.registry.modelTypeExists(input.model_type))) {
-      throw AbTestError.modelTypeNotFound(input.model_type, await this.registry.listModelTypeNames());
+    if (!(await this.modelTypes.modelTypeExists(input.model_type))) {
+      throw AbTestError.modelTypeNotFound(input.model_type, await this.modelTypes.listModelTypeNames());
     }
-    const versions = await assertVersionsUsable(this.registry, input.model_type, input.variant_a, input.variant_b);
+    const versions = await assertVersionsUsable(this.modelVersions, input.model_type, input.variant_a, input.variant_b);
     if (versions.variantA === versions.variantB) throw AbTestError.identicalVariants(versions.variantA);
 
     const id = randomUUID();
