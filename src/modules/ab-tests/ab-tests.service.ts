@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
-import { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import type { Page } from '../../common/pagination/page.js';
+import { ModelTypesService } from '../model-registry/model-types.service.js';
+import { ModelVersionsService } from '../model-registry/model-versions.service.js';
 import { AbTestRepository, type AbTestFilter } from './ab-test.repository.js';
 import { AssignmentStore } from './assignment/assignment.store.js';
 import { AbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
@@ -21,11 +23,6 @@ import type { Variant } from '../../common/variant.js';
 
 export type { AbTestFilter };
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
-
 export interface AbTestDetail {
   test: AbTest;
   rollout: Rollout | null;
@@ -41,7 +38,8 @@ export class AbTestsService {
     private readonly tests: AbTestRepository,
     private readonly events: AbTestEventRepository,
     private readonly assignments: AssignmentStore,
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     private readonly rollouts: RolloutStore,
     private readonly metricsReader: AbTestMetricsReader,
     private readonly metricRecorder: AbTestMetricRecorder,
@@ -57,10 +55,10 @@ export class AbTestsService {
       if (seen.has(name)) throw AbTestError.duplicateMetric(name);
       seen.add(name);
     }
-    if (!(await this.registry.modelTypeExists(input.model_type))) {
-      throw AbTestError.modelTypeNotFound(input.model_type, await this.registry.listModelTypeNames());
+    if (!(await this.modelTypes.modelTypeExists(input.model_type))) {
+      throw AbTestError.modelTypeNotFound(input.model_type, await this.modelTypes.listModelTypeNames());
     }
-    const versions = await assertVersionsUsable(this.registry, input.model_type, input.variant_a, input.variant_b);
+    const versions = await assertVersionsUsable(this.modelVersions, input.model_type, input.variant_a, input.variant_b);
     if (versions.variantA === versions.variantB) throw AbTestError.identicalVariants(versions.variantA);
 
     const id = randomUUID();
@@ -116,8 +114,9 @@ export class AbTestsService {
     return test;
   }
 
-  listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
-    return this.tests.list(filter);
+  async listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
+    const { items, total } = await this.tests.list(filter);
+    return { items, total, limit: filter.limit, offset: filter.offset };
   }
 
   async getTest(id: string): Promise<AbTest> {
@@ -151,7 +150,8 @@ export class AbTestsService {
   /** The audit log of a test, oldest first. */
   async listEvents(id: string, page: { limit: number; offset: number }): Promise<Page<AbTestEvent>> {
     await this.getTest(id);
-    return this.events.listForTest(id, page);
+    const { items, total } = await this.events.listForTest(id, page);
+    return { items, total, limit: page.limit, offset: page.offset };
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ChangeFeed, type Change } from '../../../database/change-feed.service.js';
-import { MODEL_VERSIONS_TOPIC, ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { MODEL_VERSIONS_TOPIC, ModelTypesService } from '../../model-registry/model-types.service.js';
+import { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import { AbTestRepository, type RunningTestRow } from '../ab-test.repository.js';
 import { AssignmentCache, type AssignmentCacheStats } from './assignment-cache.js';
 
@@ -46,7 +47,8 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly tests: AbTestRepository,
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     private readonly changeFeed: ChangeFeed,
     @Inject(AbTestsConfig.token) private readonly config: AbTestsConfig,
   ) {
@@ -93,7 +95,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
    * nothing and cost the database nothing per name.
    */
   private async loadRegistered(modelType: string): Promise<ModelTypeRouting> {
-    if (!MODEL_TYPE_PATTERN.test(modelType) || !(await this.registry.isRegisteredModelType(modelType))) {
+    if (!MODEL_TYPE_PATTERN.test(modelType) || !(await this.modelTypes.isRegisteredModelType(modelType))) {
       return { modelType, test: null, production: null };
     }
     return this.load(modelType);
@@ -159,7 +161,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
 
   private async routingFor(modelType: string, row: RunningTestRow | null, previous: RunningTest | null): Promise<ModelTypeRouting> {
     if (row) return { modelType, test: this.toRunningTest(row, previous), production: null };
-    const production = await this.registry.getProductionVersion(modelType);
+    const production = await this.modelVersions.getProductionVersion(modelType);
     return {
       modelType,
       test: null,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeFeed } from '../../../database/change-feed.service.js';
 import { FakeTransactions, type Tx } from '../../../database/transactions.js';
-import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import type { ModelStagesService } from '../../model-registry/model-stages.service.js';
+import type { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import type { ActiveTestsCache } from '../assignment/active-tests.cache.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
 import { buildAbTestRow, FakeAbTestRepository } from '../fake-ab-test.repository.js';
@@ -21,18 +22,18 @@ function build() {
   const invalidated: string[] = [];
   const promoted: unknown[] = [];
   const completing: Array<{ testId: string; tx: Tx }> = [];
-  const registry = {
+  const modelVersions = {
     findVersion: (modelType: string, version: string) => Promise.resolve({ modelType, version, stage: 'staging' }),
     listUsableVersionNames: () => Promise.resolve([]),
-    promoteVersion: (options: unknown) => (promoted.push(options), Promise.resolve({})),
-  } as unknown as ModelRegistryService;
+  } as unknown as ModelVersionsService;
+  const modelStages = { promoteVersion: (options: unknown) => (promoted.push(options), Promise.resolve({})) } as unknown as ModelStagesService;
   const feed = { publish: (change: { key?: string }) => (published.push(change.key ?? ''), Promise.resolve()) } as unknown as ChangeFeed;
   const cache = { invalidate: (modelType: string) => invalidated.push(modelType) } as unknown as ActiveTestsCache;
   const hook: AbTestCompletionHook = {
     beforeTestCompletes: () => Promise.resolve(),
     onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()),
   };
-  const lifecycle = new AbTestLifecycleService(transactions, tests, events, registry, feed, cache, hook);
+  const lifecycle = new AbTestLifecycleService(transactions, tests, events, modelVersions, modelStages, feed, cache, hook);
   return { lifecycle, tests, events, transactions, published, invalidated, promoted, completing };
 }
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { isUniqueViolation } from '../../../common/errors/postgres-errors.js';
 import { ChangeFeed } from '../../../database/change-feed.service.js';
 import { Transactions, type Tx } from '../../../database/transactions.js';
-import { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { ModelStagesService } from '../../model-registry/model-stages.service.js';
+import { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import { AB_TESTS_TOPIC, ActiveTestsCache } from '../assignment/active-tests.cache.js';
 import { AbTestRepository } from '../ab-test.repository.js';
 import { AbTestEventRepository } from './ab-test-event.repository.js';
@@ -53,7 +54,8 @@ export class AbTestLifecycleService {
     private readonly transactions: Transactions,
     private readonly tests: AbTestRepository,
     private readonly events: AbTestEventRepository,
-    private readonly registry: ModelRegistryService,
+    private readonly modelVersions: ModelVersionsService,
+    private readonly modelStages: ModelStagesService,
     private readonly changeFeed: ChangeFeed,
     private readonly cache: ActiveTestsCache,
     private readonly completionHook: AbTestCompletionHook,
@@ -63,7 +65,7 @@ export class AbTestLifecycleService {
   async startTest(id: string, actor: string): Promise<AbTest> {
     try {
       return await this.change(id, 'start', actor, async (test, to, tx) => {
-        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB, tx);
+        await assertVersionsUsable(this.modelVersions, test.modelType, test.variantA, test.variantB, tx);
         const other = await this.tests.findOtherRunning(test.modelType, test.id, tx);
         if (other) throw AbTestError.anotherTestRunning(test.modelType, other);
         const startDate = test.startDate ?? new Date();
@@ -113,7 +115,7 @@ export class AbTestLifecycleService {
       let promoted: string | null = null;
       if (input.promote && winner !== null) {
         promoted = winner === 'a' ? test.variantA : test.variantB;
-        await this.registry.promoteVersion({ modelType: test.modelType, version: promoted, stage: 'production', actor, tx });
+        await this.modelStages.promoteVersion({ modelType: test.modelType, version: promoted, stage: 'production', actor, tx });
       }
       return {
         changes: { status: to, winner, endDate, notes: input.notes ?? test.notes },
@@ -186,10 +188,4 @@ export class AbTestLifecycleService {
     if (changed) this.cache.invalidate(test.modelType);
     return test;
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string } | undefined;
-  return driverError?.code === '23505' && driverError.constraint === constraint;
 }
