@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import { ActingUserIdProperty } from '../../../common/validation/user-id.property.js';
 import type { Variant } from '../../../common/variant.js';
 
 export class SendMessageRequest {
@@ -18,15 +18,7 @@ export class SendMessageRequest {
   @Length(1, 10_000)
   text: string;
 
-  @ApiPropertyOptional({
-    example: 'user-42',
-    description: 'The end user a service or admin token speaks for (chooses the A/B test variants). A `user` token is always itself.',
-    minLength: 1,
-    maxLength: MAX_USER_ID_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_USER_ID_LENGTH)
+  @ActingUserIdProperty('The end user a service or admin token speaks for (chooses the A/B test variants). A `user` token is always itself.')
   user_id?: string;
 }
 

@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
-import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import { ActingUserIdProperty } from '../../../common/validation/user-id.property.js';
 import type { Variant } from '../../../common/variant.js';
 
 export class SafetyCheckRequest {
@@ -9,16 +9,9 @@ export class SafetyCheckRequest {
   @Length(1, 10_000)
   text: string;
 
-  @ApiPropertyOptional({
-    example: 'user-42',
-    description:
-      'The end user the check is made for (chooses the A/B test variant). Only service and admin tokens may name another user; a `user` token is always itself.',
-    minLength: 1,
-    maxLength: MAX_USER_ID_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_USER_ID_LENGTH)
+  @ActingUserIdProperty(
+    'The end user the check is made for (chooses the A/B test variant). Only service and admin tokens may name another user; a `user` token is always itself.',
+  )
   user_id?: string;
 }
 
