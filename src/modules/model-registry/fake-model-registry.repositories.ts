@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChangeFeed } from '../../database/change-feed.service.js';
+import { FakeChangeFeed } from '../../database/fake-change-feed.js';
 import { FakeTransactions, type Tx } from '../../database/transactions.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { ModelVersionEntity } from './model-version.entity.js';
@@ -130,12 +130,11 @@ export function buildRegistryOnFakes(store: ArtifactStore = {} as ArtifactStore)
   const types = new FakeModelTypeRepository(versions);
   const stageChanges = new FakeStageChangeRepository();
   const transactions = new FakeTransactions();
-  const published: string[] = [];
-  const feed = { publish: (change: { key?: string }) => (published.push(change.key ?? ''), Promise.resolve()), subscribe: () => () => undefined } as unknown as ChangeFeed;
+  const feed = new FakeChangeFeed();
   const modelTypes = new ModelTypesService(types, feed);
   const stages = new ModelStagesService(transactions, types, versions, stageChanges, feed);
   const modelVersions = new ModelVersionsService(types, versions, stages, store);
-  return { modelTypes, modelVersions, stages, types, versions, stageChanges, transactions, published };
+  return { modelTypes, modelVersions, stages, types, versions, stageChanges, transactions, published: feed.publishedKeys };
 }
 
 /** `buildRegistryOnFakes` with the model type `spam_filter` and the named versions in stage none (no artifacts). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ChangeFeed } from '../../../database/change-feed.service.js';
+import { FakeChangeFeed } from '../../../database/fake-change-feed.js';
 import { FakeTransactions, type Tx } from '../../../database/transactions.js';
 import type { ModelStagesService } from '../../model-registry/model-stages.service.js';
 import type { ModelVersionsService } from '../../model-registry/model-versions.service.js';
@@ -18,7 +18,6 @@ function build() {
   const tests = new FakeAbTestRepository();
   const events = new FakeAbTestEventRepository();
   const transactions = new FakeTransactions();
-  const published: string[] = [];
   const invalidated: string[] = [];
   const promoted: unknown[] = [];
   const completing: Array<{ testId: string; tx: Tx }> = [];
@@ -27,14 +26,14 @@ function build() {
     listUsableVersionNames: () => Promise.resolve([]),
   } as unknown as ModelVersionsService;
   const modelStages = { promoteVersion: (options: unknown) => (promoted.push(options), Promise.resolve({})) } as unknown as ModelStagesService;
-  const feed = { publish: (change: { key?: string }) => (published.push(change.key ?? ''), Promise.resolve()) } as unknown as ChangeFeed;
+  const feed = new FakeChangeFeed();
   const cache = { invalidate: (modelType: string) => invalidated.push(modelType) } as unknown as ActiveTestsCache;
   const hook: AbTestCompletionHook = {
     beforeTestCompletes: () => Promise.resolve(),
     onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()),
   };
   const lifecycle = new AbTestLifecycleService(transactions, tests, events, modelVersions, modelStages, feed, cache, hook);
-  return { lifecycle, tests, events, transactions, published, invalidated, promoted, completing };
+  return { lifecycle, tests, events, transactions, published: feed.publishedKeys, invalidated, promoted, completing };
 }
 
 describe('AbTestLifecycleService', () => {
