@@ -27,8 +27,4 @@ export class FakeChangeFeed extends ChangeFeed {
   emit(change: Change): void {
     for (const listener of this.listeners) listener(change);
   }
-
-  get subscribers(): number {
-    return this.listeners.size;
-  }
 }
