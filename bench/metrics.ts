@@ -28,12 +28,12 @@ import { DataSource } from 'typeorm';
 import { secretKey, signToken } from '../src/auth/token-signer.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { AggregateRowSet } from '../src/modules/metrics/aggregate-rows.js';
-import { PostgresAggregateStore, type AggregateStore } from '../src/modules/metrics/aggregate-store.js';
-import { FakeAggregateStore } from '../src/modules/metrics/fake-aggregate-store.js';
+import { PostgresAggregateStore, type AggregateStore } from '../src/modules/metrics/aggregate.store.js';
+import { FakeAggregateStore } from '../src/modules/metrics/fake-aggregate.store.js';
 import { FlushWriter } from '../src/modules/metrics/flush-writer.js';
 import { MetricsConfig } from '../src/modules/metrics/metrics.config.js';
 import { RecordingTestsPort } from '../src/modules/metrics/recording-tests.js';
-import { FakeTransactions, Transactions } from '../src/database/transactions.js';
+import { DataSourceTransactions, FakeTransactions } from '../src/database/transactions.js';
 import { MetricBatchDto } from '../src/modules/metrics/dto/metric-batch.dto.js';
 import { LogBucketSketch } from '../src/modules/metrics/log-bucket-sketch.js';
 import { DeltaBuffer, MINUTE_MS, TestDeltas, ValueDeltas } from '../src/modules/metrics/metric-deltas.js';
@@ -178,7 +178,7 @@ async function insertBigTest(db: DataSource, store: AggregateStore, testId: stri
       }
       rows.addBuffer(buffer);
     }
-    await new Transactions(db).run((tx) => store.upsert(tx, rows.list()));
+    await new DataSourceTransactions(db).run((tx) => store.upsert(tx, rows.list()));
   }
 }
 
@@ -204,7 +204,7 @@ async function main(): Promise<void> {
       const { runMigrationsLocked } = await import('../src/database/run-migrations.js');
       await runMigrationsLocked(db);
       const store = new PostgresAggregateStore(db);
-      const ingestion = new MetricsIngestionService(new Transactions(db), store);
+      const ingestion = new MetricsIngestionService(new DataSourceTransactions(db), store);
       const query = new MetricsQueryService(store);
       // What the route does: parse (validate) the body once, then ingest.
       const ingestBody = (testId: string, events: MetricEvent[]) => ingestion.ingest(testId, parseMetricBatch({ events }));

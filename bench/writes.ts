@@ -16,12 +16,12 @@ import { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/app-config.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { runMigrationsLocked } from '../src/database/run-migrations.js';
-import { Transactions } from '../src/database/transactions.js';
+import { DataSourceTransactions } from '../src/database/transactions.js';
 import { AssignmentWriter } from '../src/modules/ab-tests/assignment/assignment-writer.js';
 import { PostgresAssignmentStore } from '../src/modules/ab-tests/assignment/assignment.store.js';
 import { PostgresAbTestRepository } from '../src/modules/ab-tests/ab-test.repository.js';
 import { AbTestsRecording } from '../src/modules/ab-tests/results/ab-test-metrics.service.js';
-import { PostgresAggregateStore } from '../src/modules/metrics/aggregate-store.js';
+import { PostgresAggregateStore } from '../src/modules/metrics/aggregate.store.js';
 import { FlushWriter } from '../src/modules/metrics/flush-writer.js';
 import { MetricsConfig } from '../src/modules/metrics/metrics.config.js';
 import { RecordingTestsPort } from '../src/modules/metrics/recording-tests.js';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
 
     log(`2/3 ${batches} ingested batches of 1,000 events, 8 in flight`);
     const ingestion = await measure(databaseUrl, ['metric_aggregates', 'metric_rollups'], async (db) => {
-      const service = new MetricsIngestionService(new Transactions(db), new PostgresAggregateStore(db));
+      const service = new MetricsIngestionService(new DataSourceTransactions(db), new PostgresAggregateStore(db));
       let next = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
       const store = new PostgresAggregateStore(db);
       const recording = new RecordingTestsPort();
       new AbTestsRecording(recording, new PostgresAbTestRepository(db)).onModuleInit();
-      const metrics = new MetricsService(new FlushWriter(new Transactions(db), store, recording), store, MetricsConfig.of(loadConfig({})));
+      const metrics = new MetricsService(new FlushWriter(new DataSourceTransactions(db), store, recording), store, MetricsConfig.of(loadConfig({})));
       for (let f = 0; f < flushes; f++) {
         for (let i = 0; i < 10_000; i++) metrics.recordRequest(testId, i % 2 ? 'a' : 'b', { latencyMs: 5 + (i % 300), error: i % 50 === 0 });
         await metrics.flushNow();

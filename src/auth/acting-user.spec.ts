@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuthUser, Role } from './roles.js';
-import { ActingUserForbiddenError, actingUserId } from './acting-user.js';
+import { actingUserId } from './acting-user.js';
+import { AuthError } from './auth.errors.js';
 
 const caller = (role: Role, sub = `${role}-1`): AuthUser => ({ sub, roles: [role], claims: {} });
 
@@ -16,6 +17,7 @@ describe('actingUserId', () => {
   });
 
   it('refuses a user token naming someone else', () => {
-    expect(() => actingUserId(caller('user'), 'alice')).toThrow(ActingUserForbiddenError);
+    expect(() => actingUserId(caller('user'), 'alice')).toThrow(AuthError.forbiddenUserId());
+    expect(() => actingUserId(caller('user'), 'alice')).toThrow(expect.objectContaining({ code: 'FORBIDDEN_USER_ID', status: 403 }));
   });
 });

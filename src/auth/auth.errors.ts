@@ -47,6 +47,10 @@ export class AuthError extends DomainError {
   static providerUnreachable(what: string): AuthError {
     return new AuthError('IDENTITY_PROVIDER_UNAVAILABLE', `The identity provider cannot be reached (${what}); retry shortly`);
   }
+  /** A `user` token asked to act for someone else (only service and admin tokens may pass user_id). */
+  static forbiddenUserId(): AuthError {
+    return new AuthError('FORBIDDEN_USER_ID', 'A user token can only act for itself; user_id needs a service or admin token');
+  }
   static forbidden(required: readonly string[]): AuthError {
     return new AuthError('FORBIDDEN_ROLE', `This operation requires one of the roles: ${required.join(', ')}`);
   }

@@ -11,6 +11,7 @@ import {
 } from './oidc-login-transaction.js';
 import { OidcKeys } from './oidc-keys.js';
 import type { AuthUser } from './roles.js';
+import { describeError } from '../common/logging/describe-error.js';
 
 const TOKEN_REQUEST_TIMEOUT_MS = 5000;
 
@@ -109,7 +110,7 @@ export class OidcSignIn {
       response = await fetch(endpoints.token, { method: 'POST', headers, body: form, redirect: 'error', signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS) });
       body = (await response.json().catch(() => ({}))) as typeof body;
     } catch (error) {
-      throw AuthError.providerUnreachable(`its token endpoint: ${describe(error)}`);
+      throw AuthError.providerUnreachable(`its token endpoint: ${describeError(error)}`);
     }
     if (response.status >= 500) throw AuthError.providerUnreachable(`its token endpoint answered ${response.status}`);
     if (response.status !== 200) {
@@ -125,10 +126,4 @@ export class OidcSignIn {
 /** Text from the provider or the query string, safe to log and show: printable ASCII, at most 200 characters. */
 function printable(value: unknown): string {
   return String(value).replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = (error as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${error.message}: ${cause.message}` : error.message;
 }

@@ -16,7 +16,18 @@ export interface Change {
 /** Delivered to listeners after a reconnect: notifications may have been missed, re-read everything. */
 export const RESYNC: Change = { topic: '*' };
 
-type Listener = (change: Change) => void;
+export type ChangeListener = (change: Change) => void;
+
+/**
+ * Cross-instance cache invalidation: publish a change, hear every instance's. A DI token
+ * (DatabaseModule binds PostgresChangeFeed); unit specs pass FakeChangeFeed.
+ */
+export abstract class ChangeFeed {
+  /** Calls `listener` with every change published by any instance; returns the unsubscribe function. */
+  abstract subscribe(listener: ChangeListener): () => void;
+  /** NOTIFY every instance (this one included). Pass the transaction to publish at its commit. */
+  abstract publish(change: Change, tx?: Tx): Promise<void>;
+}
 
 /**
  * Cross-instance cache invalidation through PostgreSQL LISTEN/NOTIFY. The listening connection is
@@ -27,9 +38,9 @@ type Listener = (change: Change) => void;
  * re-read periodically: NOTIFY is best-effort across network partitions.
  */
 @Injectable()
-export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown {
+export class PostgresChangeFeed extends ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('ChangeFeed');
-  private readonly listeners = new Set<Listener>();
+  private readonly listeners = new Set<ChangeListener>();
   private client: pg.Client | null = null;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -38,14 +49,15 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    super();
+  }
 
-  subscribe(listener: Listener): () => void {
+  subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** NOTIFY every instance (this one included). Pass the transaction to publish at its commit. */
   async publish(change: Change, tx?: Tx): Promise<void> {
     await (tx ? managerOf(tx) : this.dataSource.manager).query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, JSON.stringify(change)]);
   }

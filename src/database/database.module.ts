@@ -4,10 +4,10 @@ import { DataSource, type DataSourceOptions, type Migration } from 'typeorm';
 import { AppConfig, directDatabaseUrl } from '../config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrationsLocked } from './run-migrations.js';
-import { ChangeFeed } from './change-feed.service.js';
+import { ChangeFeed, PostgresChangeFeed } from './change-feed.service.js';
 import { AdvisoryLocks } from './advisory-locks.js';
 import { RetentionJob } from './retention-job.js';
-import { Transactions } from './transactions.js';
+import { DataSourceTransactions, Transactions } from './transactions.js';
 import { DatabaseHealth } from './database-health.js';
 
 /** Pending migrations on a short-lived connection as the schema owner (DATABASE_MIGRATION_URL). */
@@ -32,7 +32,7 @@ function logApplied(applied: Migration[]): void {
  */
 @Global()
 @Module({
-  providers: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions, DatabaseHealth],
+  providers: [{ provide: ChangeFeed, useClass: PostgresChangeFeed }, AdvisoryLocks, RetentionJob, { provide: Transactions, useClass: DataSourceTransactions }, DatabaseHealth],
   exports: [ChangeFeed, AdvisoryLocks, RetentionJob, Transactions, DatabaseHealth],
   imports: [
     TypeOrmModule.forRootAsync({

@@ -13,12 +13,22 @@ export interface Tx {
   readonly [TX]: true;
 }
 
-/** Opens transactions; the one way services start work that spans repositories. */
-@Injectable()
-export class Transactions {
-  constructor(private readonly dataSource: DataSource) {}
-
+/**
+ * Opens transactions; the one way services start work that spans repositories. A DI token
+ * (DatabaseModule binds DataSourceTransactions); unit specs of services pass FakeTransactions.
+ */
+export abstract class Transactions {
   /** Runs `work` in a new transaction, or in `outer` when the caller already holds one. Commits when `work` resolves, rolls back when it throws. */
+  abstract run<T>(work: (tx: Tx) => Promise<T>, outer?: Tx): Promise<T>;
+}
+
+/** Transactions on the app's PostgreSQL connection pool. */
+@Injectable()
+export class DataSourceTransactions extends Transactions {
+  constructor(private readonly dataSource: DataSource) {
+    super();
+  }
+
   run<T>(work: (tx: Tx) => Promise<T>, outer?: Tx): Promise<T> {
     if (outer) return work(outer);
     return this.dataSource.transaction((manager) => work(asTx(manager)));
@@ -39,7 +49,7 @@ export function asTx(manager: EntityManager): Tx {
  * For unit specs of services: runs the work at once with a handle that fake repositories ignore.
  * It does not roll back; a spec that needs rollback semantics belongs on real PostgreSQL.
  */
-export class FakeTransactions implements Pick<Transactions, 'run'> {
+export class FakeTransactions extends Transactions {
   /** Transactions opened so far (outer ones reused by `run(work, outer)` are not counted again). */
   opened = 0;
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
+import { ModelStagesService } from '../../src/modules/model-registry/model-stages.service.js';
+import { ModelVersionsService } from '../../src/modules/model-registry/model-versions.service.js';
 import { bearer, buildAbTestBody, createAbTest, registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -161,7 +162,7 @@ describe('A/B tests', () => {
         .expect(200);
       expect(res.body).toMatchObject({ status: 'completed', winner: 'b', notes: 'b cut false positives at equal latency' });
       expect(Date.parse(res.body.end_date)).toBeGreaterThan(Date.now() - 60_000);
-      const production = await t.app.get(ModelRegistryService).getProductionVersion('safety_classifier');
+      const production = await t.app.get(ModelVersionsService).getProductionVersion('safety_classifier');
       expect(production?.version).toBe('v2.0.0');
       const variant = await variantOf(users[0]!, 'safety_classifier').expect(200);
       expect(variant.body).toEqual({ ab_test_id: null, model_type: 'safety_classifier', variant: null, model_version: 'v2.0.0' });
@@ -350,15 +351,15 @@ describe('A/B tests', () => {
     });
 
     it('start re-checks the versions: 422 naming one archived since creation', async () => {
-      const registry = t.app.get(ModelRegistryService);
+      const stages = t.app.get(ModelStagesService);
       const id = await createAbTest(t, { model_type: modelType });
-      await registry.promoteVersion({ modelType, version: 'v2.0.0', stage: 'archived', actor: 'test' });
+      await stages.promoteVersion({ modelType, version: 'v2.0.0', stage: 'archived', actor: 'test' });
       try {
         const res = await t.http().post(`/api/v1/ab-tests/${id}/start`).set(admin()).expect(422);
         expectError(res.body, 422, 'MODEL_VERSION_ARCHIVED', /variant_b.*v2\.0\.0/);
         expect((await t.http().get(`/api/v1/ab-tests/${id}`).set(admin())).body.status).toBe('draft');
       } finally {
-        await registry.promoteVersion({ modelType, version: 'v2.0.0', stage: 'none', actor: 'test' });
+        await stages.promoteVersion({ modelType, version: 'v2.0.0', stage: 'none', actor: 'test' });
       }
       await t.http().post(`/api/v1/ab-tests/${id}/start`).set(admin()).expect(200);
       await completeIfRunning(id);
@@ -380,7 +381,7 @@ describe('A/B tests', () => {
       const id = await testIn('paused');
       const res = await t.http().post(`/api/v1/ab-tests/${id}/complete`).set(admin()).send({ winner: 'a' }).expect(200);
       expect(res.body).toMatchObject({ status: 'completed', winner: 'a' });
-      expect((await t.app.get(ModelRegistryService).getProductionVersion(modelType))?.version).toBe('v1.0.0');
+      expect((await t.app.get(ModelVersionsService).getProductionVersion(modelType))?.version).toBe('v1.0.0');
     });
 
     it('the seed complete body with winner null works', async () => {
@@ -531,7 +532,7 @@ describe('A/B tests', () => {
       const fresh = await registerModelType(t, [{ version: 'v1.0.0', stage: 'production' }, { version: 'v2.0.0' }]);
       const before = await t.http().get('/api/v1/ab-tests/user/variant').query({ model_type: fresh }).set(bearer(t.tokens.user())).expect(200);
       expect(before.body.model_version).toBe('v1.0.0');
-      await t.app.get(ModelRegistryService).promoteVersion({ modelType: fresh, version: 'v2.0.0', stage: 'production', actor: 'test' });
+      await t.app.get(ModelStagesService).promoteVersion({ modelType: fresh, version: 'v2.0.0', stage: 'production', actor: 'test' });
       const deadline = Date.now() + 2000;
       let version = '';
       while (Date.now() < deadline && version !== 'v2.0.0') {

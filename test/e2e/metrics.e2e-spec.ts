@@ -3,7 +3,7 @@ import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { managerOf, type Tx } from '../../src/database/transactions.js';
-import { AggregateStore } from '../../src/modules/metrics/aggregate-store.js';
+import { AggregateStore } from '../../src/modules/metrics/aggregate.store.js';
 import { FlushWriter } from '../../src/modules/metrics/flush-writer.js';
 import { MetricsIngestionService, type IngestGuard } from '../../src/modules/metrics/metrics-ingestion.service.js';
 import { MetricsQueryService } from '../../src/modules/metrics/metrics-query.service.js';

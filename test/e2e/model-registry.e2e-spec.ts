@@ -2,7 +2,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeFeed, type Change } from '../../src/database/change-feed.service.js';
-import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
+import { ModelStagesService } from '../../src/modules/model-registry/model-stages.service.js';
+import { ModelTypesService } from '../../src/modules/model-registry/model-types.service.js';
+import { ModelVersionsService } from '../../src/modules/model-registry/model-versions.service.js';
 import { buildTestModel, corruptStoredArtifact, filesUnder, readShippedModel, sha256, storedArtifactBytes, type TestModel } from '../support/model-artifacts.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 import { Transactions } from '../../src/database/transactions.js';
@@ -433,40 +435,44 @@ describe('model registry', () => {
     });
   });
 
-  describe('ModelRegistryService (in-process contract)', () => {
-    let registry: ModelRegistryService;
+  describe('the registry services (in-process contract)', () => {
+    let modelTypes: ModelTypesService;
+    let modelVersions: ModelVersionsService;
+    let stages: ModelStagesService;
 
     beforeAll(async () => {
-      registry = t.app.get(ModelRegistryService);
+      modelTypes = t.app.get(ModelTypesService);
+      modelVersions = t.app.get(ModelVersionsService);
+      stages = t.app.get(ModelStagesService);
       await createType('contract_type');
       await upload('contract_type', buildTestModel({ seed: 300 }), { version: 'v1.0.0' }).expect(201);
       await upload('contract_type', buildTestModel({ seed: 301 }), { version: 'v2.0.0' }).expect(201);
     });
 
     it('findVersion, getProductionVersion and modelTypeExists', async () => {
-      expect(await registry.modelTypeExists('contract_type')).toBe(true);
-      expect(await registry.modelTypeExists('nope')).toBe(false);
-      expect(await registry.findVersion('contract_type', '2.0.0')).toMatchObject({ modelType: 'contract_type', version: 'v2.0.0', stage: 'none', format: 'onnx' });
-      expect(await registry.findVersion('contract_type', 'v9.0.0')).toBeNull();
-      expect(await registry.findVersion('contract_type', 'garbage')).toBeNull();
-      expect(await registry.getProductionVersion('contract_type')).toBeNull();
+      expect(await modelTypes.modelTypeExists('contract_type')).toBe(true);
+      expect(await modelTypes.modelTypeExists('nope')).toBe(false);
+      expect(await modelVersions.findVersion('contract_type', '2.0.0')).toMatchObject({ modelType: 'contract_type', version: 'v2.0.0', stage: 'none', format: 'onnx' });
+      expect(await modelVersions.findVersion('contract_type', 'v9.0.0')).toBeNull();
+      expect(await modelVersions.findVersion('contract_type', 'garbage')).toBeNull();
+      expect(await modelVersions.getProductionVersion('contract_type')).toBeNull();
     });
 
     it("promoteVersion runs in the caller's transaction and rolls back with it", async () => {
       const transactions = t.app.get(Transactions);
       await expect(
         transactions.run(async (tx) => {
-          const promoted = await registry.promoteVersion({ modelType: 'contract_type', version: 'v1.0.0', stage: 'production', actor: 'ab-test-runner', tx });
+          const promoted = await stages.promoteVersion({ modelType: 'contract_type', version: 'v1.0.0', stage: 'production', actor: 'ab-test-runner', tx });
           expect(promoted.stage).toBe('production');
           throw new Error('the A/B test completion failed');
         }),
       ).rejects.toThrow('the A/B test completion failed');
-      expect(await registry.getProductionVersion('contract_type')).toBeNull();
+      expect(await modelVersions.getProductionVersion('contract_type')).toBeNull();
       expect(await t.dataSource.query('SELECT 1 FROM model_version_stage_changes c JOIN model_versions v ON v.id = c.model_version_id WHERE v.model_type = $1', ['contract_type'])).toEqual([]);
 
-      await transactions.run((tx) => registry.promoteVersion({ modelType: 'contract_type', version: 'v1.0.0', stage: 'production', actor: 'ab-test-runner', tx }));
-      expect(await registry.getProductionVersion('contract_type')).toMatchObject({ version: 'v1.0.0', stage: 'production' });
-      const [change] = await registry.listStageChanges('contract_type', 'v1.0.0');
+      await transactions.run((tx) => stages.promoteVersion({ modelType: 'contract_type', version: 'v1.0.0', stage: 'production', actor: 'ab-test-runner', tx }));
+      expect(await modelVersions.getProductionVersion('contract_type')).toMatchObject({ version: 'v1.0.0', stage: 'production' });
+      const [change] = await stages.listStageChanges('contract_type', 'v1.0.0');
       expect(change).toMatchObject({ fromStage: 'none', toStage: 'production', changedBy: 'ab-test-runner' });
     });
   });

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ARTIFACT_STORE, type ArtifactStore } from '../../src/modules/model-registry/artifact-store.js';
-import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
+import { ModelVersionsService } from '../../src/modules/model-registry/model-versions.service.js';
 import { ModelRegistryError } from '../../src/modules/model-registry/model-registry.errors.js';
 import { ModelRuntimeService } from '../../src/modules/model-registry/runtime/model-runtime.service.js';
 import { buildTestModel, cachedArtifactPath, corruptStoredArtifact, readShippedModel } from '../support/model-artifacts.js';
@@ -28,12 +28,12 @@ const PROBES: Record<string, Array<[string, string]>> = {
 describe('example models and the model runtime', () => {
   let t: TestApp;
   let runtime: ModelRuntimeService;
-  let registry: ModelRegistryService;
+  let modelVersions: ModelVersionsService;
 
   beforeAll(async () => {
     t = await createTestApp({ SEED_EXAMPLE_MODELS: 'true' });
     runtime = t.app.get(ModelRuntimeService);
-    registry = t.app.get(ModelRegistryService);
+    modelVersions = t.app.get(ModelVersionsService);
   });
   afterAll(async () => {
     await t?.close();
@@ -95,7 +95,7 @@ describe('example models and the model runtime', () => {
 
     it('a loaded model is served from memory: no registry query', async () => {
       const first = await runtime.loadModel('intent_classifier', 'v2.0.0');
-      const findVersion = vi.spyOn(registry, 'findVersion');
+      const findVersion = vi.spyOn(modelVersions, 'findVersion');
       try {
         for (let i = 0; i < 100; i++) expect(await runtime.loadModel('intent_classifier', 'v2.0.0')).toBe(first);
         expect(findVersion).not.toHaveBeenCalled();
@@ -108,7 +108,7 @@ describe('example models and the model runtime', () => {
       const model = buildTestModel({ seed: 42 });
       const store = t.app.get<symbol, ArtifactStore>(ARTIFACT_STORE);
       const staged = await store.stage(Readable.from([model.bytes]));
-      await registry.registerVersion('safety_classifier', { version: 'v9.0.0-test', metadata: model.metadata }, staged, 'admin-1');
+      await modelVersions.registerVersion('safety_classifier', { version: 'v9.0.0-test', metadata: model.metadata }, staged, 'admin-1');
       const file = cachedArtifactPath(t.config.dataDir, model.sha256);
 
       // The local file is a cache: damaged, it is replaced by the verified copy in PostgreSQL.
@@ -130,7 +130,7 @@ describe('example models and the model runtime', () => {
       await expect(runtime.loadModel('safety_classifier', 'v9.0.0-test')).rejects.toThrow(/artifact is missing/);
 
       // Uploaded again (the same bytes under another version), the version loads.
-      await registry.registerVersion('safety_classifier', { version: 'v9.0.1-test', metadata: model.metadata }, await store.stage(Readable.from([model.bytes])), 'admin-1');
+      await modelVersions.registerVersion('safety_classifier', { version: 'v9.0.1-test', metadata: model.metadata }, await store.stage(Readable.from([model.bytes])), 'admin-1');
       await expect(runtime.loadModel('safety_classifier', 'v9.0.0-test')).resolves.toMatchObject({ version: 'v9.0.0-test', labels: model.metadata.labels });
     });
 

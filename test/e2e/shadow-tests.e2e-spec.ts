@@ -7,7 +7,7 @@ import type { Comparison } from '../../src/modules/ab-tests/shadow/shadow-deltas
 import { MetricsService } from '../../src/modules/metrics/metrics.service.js';
 import { ARTIFACT_STORE, type ArtifactStore } from '../../src/modules/model-registry/artifact-store.js';
 import { exampleModelsDir } from '../../src/modules/model-registry/example-models.seeder.js';
-import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
+import { ModelVersionsService } from '../../src/modules/model-registry/model-versions.service.js';
 import { ShadowRunner } from '../../src/modules/predictions/shadow-runner.js';
 import { bearer } from '../support/ab-test-factory.js';
 import { loadOnnxClassifier } from '../../src/modules/model-registry/runtime/onnx-classifier.js';
@@ -81,11 +81,11 @@ describe('shadow tests', () => {
   beforeAll(async () => {
     t = await createTestApp({ SEED_EXAMPLE_MODELS: 'true', METRICS_FLUSH_MS: '100', RATE_LIMIT_WRITES_PER_MINUTE: '0' });
     // v1.0.1: byte for byte the v1.0.0 artifact under another version.
-    const registry = t.app.get(ModelRegistryService);
+    const modelVersions = t.app.get(ModelVersionsService);
     const store = t.app.get<ArtifactStore>(ARTIFACT_STORE);
     const metadata = JSON.parse(fs.readFileSync(path.join(exampleModelsDir(), 'safety_classifier_v1.meta.json'), 'utf8')) as Record<string, unknown>;
     const artifact = await store.stage(createReadStream(path.join(exampleModelsDir(), 'safety_classifier_v1.onnx')));
-    await registry.registerVersion('safety_classifier', { version: 'v1.0.1', format: 'onnx', metadata: { ...metadata, version: 'v1.0.1' }, stage: 'none' }, artifact, 'test');
+    await modelVersions.registerVersion('safety_classifier', { version: 'v1.0.1', format: 'onnx', metadata: { ...metadata, version: 'v1.0.1' }, stage: 'none' }, artifact, 'test');
   });
   afterAll(async () => {
     await t?.close();

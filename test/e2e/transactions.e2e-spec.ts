@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
-import { managerOf, Transactions, type Tx } from '../../src/database/transactions.js';
+import { DataSourceTransactions, managerOf, type Transactions, type Tx } from '../../src/database/transactions.js';
 import { createTestDatabase } from '../support/database.js';
 
 /** The transaction helper services use for work that spans repositories, on real PostgreSQL. */
@@ -18,7 +18,7 @@ describe('Transactions', () => {
     drop = database.drop;
     dataSource = await new DataSource(dataSourceOptions({ url: database.url, poolSize: 2 })).initialize();
     await dataSource.query(`CREATE TABLE tx_probe (name text PRIMARY KEY)`);
-    transactions = new Transactions(dataSource);
+    transactions = new DataSourceTransactions(dataSource);
   });
   afterAll(async () => {
     await dataSource?.destroy();

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { AssignmentWriter } from '../../src/modules/ab-tests/assignment/assignment-writer.js';
-import { PredictionStore, type NewPrediction } from '../../src/modules/predictions/prediction-store.js';
+import { PredictionStore, type NewPrediction } from '../../src/modules/predictions/prediction.store.js';
 import { registerModelType, startAbTest } from '../support/ab-test-factory.js';
 import { createTestDatabase } from '../support/database.js';
 import { buildTestModel } from '../support/model-artifacts.js';

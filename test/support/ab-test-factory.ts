@@ -4,7 +4,8 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { TestApp } from './test-app.js';
 import { ARTIFACT_STORE, type ArtifactStore } from '../../src/modules/model-registry/artifact-store.js';
-import { ModelRegistryService } from '../../src/modules/model-registry/model-registry.service.js';
+import { ModelTypesService } from '../../src/modules/model-registry/model-types.service.js';
+import { ModelVersionsService } from '../../src/modules/model-registry/model-versions.service.js';
 import { exampleModelsDir } from '../../src/modules/model-registry/example-models.seeder.js';
 
 type Stage = 'none' | 'staging' | 'production' | 'archived';
@@ -15,16 +16,15 @@ type Stage = 'none' | 'staging' | 'production' | 'archived';
  * and can run tests on it without stepping on another's.
  */
 export async function registerModelType(t: TestApp, versions: Array<{ version: string; stage?: Stage }>, prefix = 'abt'): Promise<string> {
-  const registry = t.app.get(ModelRegistryService);
   const store = t.app.get<ArtifactStore>(ARTIFACT_STORE);
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const dir = exampleModelsDir();
   const shipped = JSON.parse(await fs.readFile(path.join(dir, 'safety_classifier_v1.meta.json'), 'utf8')) as Record<string, unknown>;
   const metadata: Record<string, unknown> = { ...shipped, model_type: name };
-  await registry.createModelType({ name, task: 'text-classification', labels: Array.isArray(metadata.labels) ? (metadata.labels as string[]) : [] });
+  await t.app.get(ModelTypesService).createModelType({ name, task: 'text-classification', labels: Array.isArray(metadata.labels) ? (metadata.labels as string[]) : [] });
   for (const { version, stage } of versions) {
     const artifact = await store.stage(createReadStream(path.join(dir, 'safety_classifier_v1.onnx')));
-    await registry.registerVersion(name, { version, format: 'onnx', metadata, stage: stage ?? 'none' }, artifact, 'test');
+    await t.app.get(ModelVersionsService).registerVersion(name, { version, format: 'onnx', metadata, stage: stage ?? 'none' }, artifact, 'test');
   }
   return name;
 }

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
+import { FileArtifactStore } from '../../src/modules/model-registry/artifact-store.js';
 import { exportLinearClassifierToOnnx } from '../../src/modules/model-registry/runtime/onnx-export.js';
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
@@ -80,4 +82,12 @@ export async function storedArtifactBytes(dataSource: DataSource, digest: string
   const rows = (await dataSource.query('SELECT data FROM model_artifact_chunks WHERE sha256 = $1 ORDER BY seq', [digest])) as Array<{ data: Buffer }>;
   const [header] = (await dataSource.query('SELECT 1 FROM model_artifacts WHERE sha256 = $1', [digest])) as unknown[];
   return header ? Buffer.concat(rows.map((row) => row.data)) : null;
+}
+
+/** A file artifact store in a new temporary folder (for unit specs); `remove` deletes the folder. */
+export async function temporaryArtifactStore(prefix: string): Promise<{ store: FileArtifactStore; remove: () => Promise<void> }> {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const store = new FileArtifactStore(path.join(root, 'artifacts'));
+  await store.init();
+  return { store, remove: () => fs.rm(root, { recursive: true, force: true }) };
 }

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { DomainError } from './domain-error.js';
+import type { ErrorCode } from './error-codes.js';
 import { codeForStatus, reasonPhrase } from './http-status.js';
 import type { ErrorBody } from './error-body.js';
 
@@ -76,7 +77,7 @@ function messageOf(response: unknown, fallback: string): { message: string; deta
 }
 
 /** Fastify's own error codes that are the client's fault, with the code we expose for them. */
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',

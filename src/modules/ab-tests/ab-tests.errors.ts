@@ -1,11 +1,14 @@
+import { abTestNotFound } from '../../common/errors/ab-test-not-found.js';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { closestNames } from '../../common/text/closest-names.js';
 import type { AbTestStatus, LifecycleAction } from './lifecycle/lifecycle.js';
+import { MAX_USER_ID_LENGTH } from '../../common/validation/user-id.js';
 
 /** Errors of the A/B tests module; `code` is stable (clients switch on it). */
 export class AbTestError extends DomainError {
-  static notFound(id: string): AbTestError {
-    return new AbTestError('AB_TEST_NOT_FOUND', `A/B test ${id} does not exist`, { test_id: id });
+  /** The one AB_TEST_NOT_FOUND, shared with the metrics module (common/errors/ab-test-not-found.ts). */
+  static notFound(id: string): DomainError {
+    return abTestNotFound(id);
   }
 
   static invalidTransition(id: string, status: AbTestStatus, action: LifecycleAction, allowed: readonly LifecycleAction[]): AbTestError {
@@ -107,7 +110,7 @@ export class AbTestError extends DomainError {
   }
 
   static invalidUserId(): AbTestError {
-    return new AbTestError('INVALID_USER_ID', 'The user id must be 1 to 255 characters');
+    return new AbTestError('INVALID_USER_ID', `The user id must be 1 to ${MAX_USER_ID_LENGTH} characters`);
   }
 
   static invalidTestMode(problem: string): AbTestError {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MetricsModule } from '../metrics/metrics.module.js';
+import { MetricsIngestionService } from '../metrics/metrics-ingestion.service.js';
 import { MetricsQueryService } from '../metrics/metrics-query.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
@@ -22,7 +23,7 @@ import { AbTest } from './entities/ab-test.entity.js';
 import { AbTestAssignment } from './entities/ab-test-assignment.entity.js';
 import { AbTestEvent } from './entities/ab-test-event.entity.js';
 import { GuardrailService } from './results/guardrail.service.js';
-import { AB_TEST_COMPLETION_HOOK, AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER } from './metrics-ports.js';
+import { AbTestCompletionHook, AbTestMetricIngestion, AbTestMetricRecorder, AbTestMetricsReader } from './metrics-ports.js';
 import { ResultsFreezer } from './results/results-freezer.js';
 import { ShadowTestsController } from './shadow/shadow-tests.controller.js';
 import { RolloutScheduler } from './rollout/rollout-scheduler.js';
@@ -36,8 +37,9 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
  * metrics (ingestion route, results, timeseries, frozen results, guardrails), shadow tests
  * (comparisons, disagreements, graduation) and the rollout scheduler. Exports AssignmentService
  * (what conversation and safety inject), AbTestsService (reads), AbTestLifecycleService and
- * ShadowRecorder (where the predictions module's shadow runner reports). Depends on MetricsModule, never the other way round: the seams of
- * metrics-ports.ts are bound here to the metrics module's services.
+ * ShadowRecorder (where the predictions module's shadow runner reports). Depends on MetricsModule, never the other way round: the
+ * ports of metrics-ports.ts are bound here to the metrics module's services (each factory's return type checks that the service
+ * fits its port), and no other ab-tests class names a metrics service.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([AbTest, AbTestAssignment, AbTestEvent]), ModelRegistryModule, MetricsModule],
@@ -62,9 +64,10 @@ import { ShadowTestsService } from './shadow/shadow-tests.service.js';
     ShadowTestsService,
     RolloutStore,
     RolloutScheduler,
-    { provide: AB_TEST_METRICS_READER, useExisting: MetricsQueryService },
-    { provide: AB_TEST_METRIC_RECORDER, useExisting: MetricsService },
-    { provide: AB_TEST_COMPLETION_HOOK, useExisting: ResultsFreezer },
+    { provide: AbTestMetricsReader, useFactory: (query: MetricsQueryService): AbTestMetricsReader => query, inject: [MetricsQueryService] },
+    { provide: AbTestMetricRecorder, useFactory: (metrics: MetricsService): AbTestMetricRecorder => metrics, inject: [MetricsService] },
+    { provide: AbTestMetricIngestion, useFactory: (ingestion: MetricsIngestionService): AbTestMetricIngestion => ingestion, inject: [MetricsIngestionService] },
+    { provide: AbTestCompletionHook, useExisting: ResultsFreezer },
   ],
   exports: [AssignmentService, AbTestsService, AbTestLifecycleService, ShadowRecorder],
 })

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
-import { ModelRegistryService } from '../model-registry/model-registry.service.js';
+import type { Page } from '../../common/pagination/page.js';
+import { ModelTypesService } from '../model-registry/model-types.service.js';
+import { ModelVersionsService } from '../model-registry/model-versions.service.js';
 import { AbTestRepository, type AbTestFilter } from './ab-test.repository.js';
 import { AssignmentStore } from './assignment/assignment.store.js';
 import { AbTestEventRepository } from './lifecycle/ab-test-event.repository.js';
@@ -12,7 +14,7 @@ import type { AssignmentCounts } from './dto/ab-test.response.js';
 import { AbTest, type AbTestCriteria, type AbTestMode, type MetricDefinition } from './entities/ab-test.entity.js';
 import type { AbTestEvent } from './entities/ab-test-event.entity.js';
 import { frozenResultsOf } from './results/frozen-results.js';
-import { AB_TEST_METRIC_RECORDER, AB_TEST_METRICS_READER, type AbTestMetricRecorder, type AbTestMetricsReader, type AbTestMetricsSummary } from './metrics-ports.js';
+import { AbTestMetricRecorder, AbTestMetricsReader, type AbTestMetricsSummary } from './metrics-ports.js';
 import { trafficSplitProblems } from './lifecycle/traffic-split.js';
 import { assertVersionsUsable } from './lifecycle/version-check.js';
 import { DEFAULT_STEP_MIN_REQUESTS, DEFAULT_STEP_MIN_SECONDS, rolloutStepProblems } from './dto/rollout.dto.js';
@@ -20,11 +22,6 @@ import { RolloutStore, type Rollout, type RolloutPlan } from './rollout/rollout.
 import type { Variant } from '../../common/variant.js';
 
 export type { AbTestFilter };
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
 
 export interface AbTestDetail {
   test: AbTest;
@@ -41,10 +38,11 @@ export class AbTestsService {
     private readonly tests: AbTestRepository,
     private readonly events: AbTestEventRepository,
     private readonly assignments: AssignmentStore,
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     private readonly rollouts: RolloutStore,
-    @Inject(AB_TEST_METRICS_READER) private readonly metricsReader: AbTestMetricsReader,
-    @Inject(AB_TEST_METRIC_RECORDER) private readonly metricRecorder: AbTestMetricRecorder,
+    private readonly metricsReader: AbTestMetricsReader,
+    private readonly metricRecorder: AbTestMetricRecorder,
   ) {}
 
   /** A new test in draft, after checking its split, metrics and both model versions. */
@@ -57,10 +55,10 @@ export class AbTestsService {
       if (seen.has(name)) throw AbTestError.duplicateMetric(name);
       seen.add(name);
     }
-    if (!(await this.registry.modelTypeExists(input.model_type))) {
-      throw AbTestError.modelTypeNotFound(input.model_type, await this.registry.listModelTypeNames());
+    if (!(await this.modelTypes.modelTypeExists(input.model_type))) {
+      throw AbTestError.modelTypeNotFound(input.model_type, await this.modelTypes.listModelTypeNames());
     }
-    const versions = await assertVersionsUsable(this.registry, input.model_type, input.variant_a, input.variant_b);
+    const versions = await assertVersionsUsable(this.modelVersions, input.model_type, input.variant_a, input.variant_b);
     if (versions.variantA === versions.variantB) throw AbTestError.identicalVariants(versions.variantA);
 
     const id = randomUUID();
@@ -116,8 +114,9 @@ export class AbTestsService {
     return test;
   }
 
-  listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
-    return this.tests.list(filter);
+  async listTests(filter: AbTestFilter): Promise<Page<AbTest>> {
+    const { items, total } = await this.tests.list(filter);
+    return { items, total, limit: filter.limit, offset: filter.offset };
   }
 
   async getTest(id: string): Promise<AbTest> {
@@ -151,7 +150,8 @@ export class AbTestsService {
   /** The audit log of a test, oldest first. */
   async listEvents(id: string, page: { limit: number; offset: number }): Promise<Page<AbTestEvent>> {
     await this.getTest(id);
-    return this.events.listForTest(id, page);
+    const { items, total } = await this.events.listForTest(id, page);
+    return { items, total, limit: page.limit, offset: page.offset };
   }
 
   /**

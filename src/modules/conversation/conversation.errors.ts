@@ -1,7 +1,8 @@
 import { DomainError } from '../../common/errors/domain-error.js';
 
-export class ConversationNotFoundError extends DomainError {
-  constructor(id: string) {
-    super('CONVERSATION_NOT_FOUND', `Conversation ${id} does not exist`);
+/** Errors of the conversation module; `code` is stable (clients switch on it). */
+export class ConversationError extends DomainError {
+  static notFound(id: string): ConversationError {
+    return new ConversationError('CONVERSATION_NOT_FOUND', `Conversation ${id} does not exist`);
   }
 }

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ActingUserForbiddenError } from '../../auth/acting-user.js';
 import type { AuthUser, Role } from '../../auth/roles.js';
 import { FakeAbTestedClassifiers } from '../predictions/fake-ab-tested-classifiers.js';
 import { SAFETY_MODEL_TYPE, SafetyService } from '../safety/safety.service.js';
-import { ConversationNotFoundError } from './conversation.errors.js';
 import { ConversationService } from './conversation.service.js';
 import { FakeConversationRepository } from './fake-conversation.repository.js';
 import { INTENT_MODEL_TYPE, IntentService } from './intent.service.js';
@@ -52,8 +50,8 @@ describe('ConversationService (on the in-memory repository)', () => {
     const first = await service.postMessage(caller('user', 'alice'), { text: 'hello' });
     await service.postMessage(caller('user', 'alice'), { conversationId: first.conversationId, text: 'an invoice question' });
     expect(await repository.history(first.conversationId, 10)).toHaveLength(4);
-    await expect(service.postMessage(caller('user', 'bob'), { conversationId: first.conversationId, text: 'hi' })).rejects.toBeInstanceOf(ConversationNotFoundError);
-    await expect(service.postMessage(caller('user', 'bob'), { conversationId: randomUUID(), text: 'hi' })).rejects.toBeInstanceOf(ConversationNotFoundError);
+    await expect(service.postMessage(caller('user', 'bob'), { conversationId: first.conversationId, text: 'hi' })).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND', status: 404 });
+    await expect(service.postMessage(caller('user', 'bob'), { conversationId: randomUUID(), text: 'hi' })).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND', status: 404 });
   });
 
   it('lets a service token act for a user and continue any conversation, but not a user token name someone else', async () => {
@@ -61,7 +59,7 @@ describe('ConversationService (on the in-memory repository)', () => {
     const forAlice = await service.postMessage(caller('service'), { text: 'hello', userId: 'alice' });
     const continued = await service.postMessage(caller('service'), { conversationId: forAlice.conversationId, text: 'again' });
     expect(continued.conversationId).toBe(forAlice.conversationId);
-    await expect(service.postMessage(caller('user', 'bob'), { text: 'hi', userId: 'alice' })).rejects.toBeInstanceOf(ActingUserForbiddenError);
+    await expect(service.postMessage(caller('user', 'bob'), { text: 'hi', userId: 'alice' })).rejects.toMatchObject({ code: 'FORBIDDEN_USER_ID', status: 403 });
   });
 
   it('shows the history to its owner and to service and admin tokens only, the newest messages oldest first', async () => {
@@ -70,7 +68,7 @@ describe('ConversationService (on the in-memory repository)', () => {
     const history = await service.getHistory(caller('user', 'alice'), posted.conversationId);
     expect(history.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     await expect(service.getHistory(caller('admin'), posted.conversationId)).resolves.toMatchObject({ conversation: { userId: 'alice' } });
-    await expect(service.getHistory(caller('user', 'bob'), posted.conversationId)).rejects.toBeInstanceOf(ConversationNotFoundError);
-    await expect(service.getHistory(caller('user', 'alice'), 'not-a-uuid')).rejects.toBeInstanceOf(ConversationNotFoundError);
+    await expect(service.getHistory(caller('user', 'bob'), posted.conversationId)).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND', status: 404 });
+    await expect(service.getHistory(caller('user', 'alice'), 'not-a-uuid')).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND', status: 404 });
   });
 });

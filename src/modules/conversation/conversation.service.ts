@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/roles.js';
-import type { Classification } from '../predictions/ab-tested-classifier.js';
+import type { Prediction } from '../predictions/ab-tested-classifier.js';
 import { actingUserId, isPrivileged } from '../../auth/acting-user.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { SafetyService, type SafetyVerdict } from '../safety/safety.service.js';
 import type { ConversationEntity } from './conversation.entity.js';
-import { ConversationNotFoundError } from './conversation.errors.js';
+import { ConversationError } from './conversation.errors.js';
 import { ConversationRepository } from './conversation.repository.js';
 import { IntentService } from './intent.service.js';
 import type { MessageEntity, MessageModelVersions, MessageSafety } from './message.entity.js';
@@ -38,7 +38,7 @@ export interface PostedMessage {
   replyMessageId: string;
   reply: string;
   safety: SafetyVerdict;
-  intent: Classification | null;
+  intent: Prediction | null;
 }
 
 export interface ConversationHistory {
@@ -98,7 +98,7 @@ export class ConversationService {
   async getHistory(caller: AuthUser, conversationId: string): Promise<ConversationHistory> {
     const conversation = isUuid(conversationId) ? await this.conversations.findById(conversationId) : null;
     if (!conversation || (!isPrivileged(caller) && conversation.userId !== caller.sub)) {
-      throw new ConversationNotFoundError(conversationId);
+      throw ConversationError.notFound(conversationId);
     }
     return { conversation, messages: await this.conversations.history(conversation.id, HISTORY_LIMIT) };
   }
@@ -112,9 +112,9 @@ export class ConversationService {
     const requested = actingUserId(caller, input.userId);
     if (!input.conversationId) return requested;
     const conversation = await this.conversations.findById(input.conversationId);
-    if (!conversation) throw new ConversationNotFoundError(input.conversationId);
+    if (!conversation) throw ConversationError.notFound(input.conversationId);
     const privilegedWithoutUser = isPrivileged(caller) && input.userId === undefined;
-    if (!privilegedWithoutUser && conversation.userId !== requested) throw new ConversationNotFoundError(input.conversationId);
+    if (!privilegedWithoutUser && conversation.userId !== requested) throw ConversationError.notFound(input.conversationId);
     return conversation.userId;
   }
 }

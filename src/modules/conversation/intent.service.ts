@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AbTestedClassifiers, type Classification, type TextClassifier } from '../predictions/ab-tested-classifier.js';
+import { AbTestedClassifiers, type Prediction, type TextClassifier } from '../predictions/ab-tested-classifier.js';
 
 export const INTENT_MODEL_TYPE = 'intent_classifier';
 
@@ -12,7 +12,7 @@ export class IntentService {
     this.classifier = classifiers.for(INTENT_MODEL_TYPE);
   }
 
-  classifyIntent(userId: string, text: string): Promise<Classification> {
+  classifyIntent(userId: string, text: string): Promise<Prediction> {
     return this.classifier.classify(userId, text);
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { describeError } from '../../common/logging/describe-error.js';
 import { DatabaseHealth, DatabasePingError } from '../../database/database-health.js';
-import { DatabaseNotReadyError } from './health.errors.js';
+import { HealthError } from './health.errors.js';
 
 const READY_TIMEOUT_MS = 2000;
 
@@ -14,7 +14,7 @@ export class HealthService {
   constructor(private readonly database: DatabaseHealth) {}
 
   /**
-   * Runs SELECT 1 with a deadline; returns its round trip in ms or throws DatabaseNotReadyError.
+   * Runs SELECT 1 with a deadline; returns its round trip in ms or throws HealthError.databaseNotReady.
    * The cause (driver message, address) goes to the log only.
    */
   async checkDatabase(): Promise<number> {
@@ -25,7 +25,7 @@ export class HealthService {
       const cause = describeError(error instanceof DatabasePingError ? error.cause : error);
       if (cause !== this.lastFailure) this.logger.warn(`readiness check failed: ${cause}`);
       this.lastFailure = cause;
-      throw new DatabaseNotReadyError(error instanceof DatabasePingError && error.timedOut);
+      throw HealthError.databaseNotReady(error instanceof DatabasePingError && error.timedOut);
     }
     if (this.lastFailure !== null) this.logger.log('readiness check: the database answers again');
     this.lastFailure = null;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeTransactions, type Tx } from '../../database/transactions.js';
 import { AggregateRowSet } from './aggregate-rows.js';
-import { FakeAggregateStore } from './fake-aggregate-store.js';
+import { FakeAggregateStore } from './fake-aggregate.store.js';
 import { FlushWriter } from './flush-writer.js';
 import { RecordingTestsPort } from './recording-tests.js';
 

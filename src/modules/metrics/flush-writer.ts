@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Transactions } from '../../database/transactions.js';
 import { testIdsOf, type AggregateRow } from './aggregate-rows.js';
-import { AggregateStore } from './aggregate-store.js';
+import { AggregateStore } from './aggregate.store.js';
 import { RecordingTestsPort } from './recording-tests.js';
 
 export interface FlushOutcome {
@@ -18,7 +18,7 @@ export interface FlushOutcome {
 @Injectable()
 export class FlushWriter {
   constructor(
-    @Inject(Transactions) private readonly transactions: Pick<Transactions, 'run'>,
+    private readonly transactions: Transactions,
     private readonly store: AggregateStore,
     private readonly recording: RecordingTestsPort,
   ) {}

@@ -1,6 +1,7 @@
 import { METRIC_NAME_PATTERN } from './metric-deltas.js';
 import { MAX_USER_ID_LENGTH } from '../../common/validation/user-id.js';
 import { MetricsError } from './metrics.errors.js';
+import type { Variant } from '../../common/variant.js';
 
 /**
  * One metric event as posted to `POST /ab-tests/{id}/metrics` (wire format, snake_case): either a
@@ -11,7 +12,7 @@ export interface MetricEvent {
   /** Absent for request outcomes and custom values; `comparison` for a shadow test's comparison. */
   type?: 'comparison' | null;
   /** Required unless `type` is `comparison`. */
-  variant?: 'a' | 'b';
+  variant?: Variant;
   latency_ms?: number | null;
   error?: boolean | null;
   metric?: string | null;

@@ -1,13 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { isRetryableTransactionFailure, sqlStateOf, SQLSTATE } from '../../common/errors/postgres-errors.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
-import { AggregateStore } from './aggregate-store.js';
+import { AggregateStore } from './aggregate.store.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { Transactions, type Tx } from '../../database/transactions.js';
 import { CUSTOM_PREFIX, DeltaBuffer, minuteOf, TestDeltas, ValueDeltas } from './metric-deltas.js';
 import type { MetricBatch, MetricEvent } from './metric-events.js';
-import { MetricsError } from './metrics.errors.js';
+import { abTestNotFound } from '../../common/errors/ab-test-not-found.js';
 
 export interface IngestResult {
   /** Events stored: the whole batch. */
@@ -67,13 +67,13 @@ export class MetricsIngestionService {
   private writing = false;
 
   constructor(
-    @Inject(Transactions) private readonly transactions: Pick<Transactions, 'run'>,
+    private readonly transactions: Transactions,
     private readonly store: AggregateStore,
   ) {}
 
   /** Stores a batch parseMetricBatch accepted; resolves once it is durable. */
   async ingest(testId: string, events: MetricBatch, guard?: IngestGuard): Promise<IngestResult> {
-    if (!isUuid(testId)) throw MetricsError.testNotFound(testId);
+    if (!isUuid(testId)) throw abTestNotFound(testId);
     const now = Date.now();
     const { rows, requests, custom, comparisons } = aggregateEvents(testId, events, now);
     await new Promise<void>((resolve, reject) => {
@@ -124,7 +124,7 @@ export class MetricsIngestionService {
         // A serialization failure or deadlock before COMMIT rolled everything back: safe to retry.
         if (!(error instanceof CommitOutcomeUnknown) && isRetryableTransactionFailure(cause) && attempt < MAX_ATTEMPTS) continue;
         // A foreign-key violation: the test row is gone (no guard, or it was deleted concurrently).
-        batch.reject(sqlStateOf(cause) === SQLSTATE.FOREIGN_KEY_VIOLATION ? MetricsError.testNotFound(batch.testId) : cause);
+        batch.reject(sqlStateOf(cause) === SQLSTATE.FOREIGN_KEY_VIOLATION ? abTestNotFound(batch.testId) : cause);
         return;
       }
     }

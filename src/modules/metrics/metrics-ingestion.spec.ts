@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError } from '../../common/errors/domain-error.js';
 import { FakeTransactions } from '../../database/transactions.js';
-import { FakeAggregateStore } from './fake-aggregate-store.js';
+import { FakeAggregateStore } from './fake-aggregate.store.js';
 import { aggregateEvents, MetricsIngestionService } from './metrics-ingestion.service.js';
 import { parseMetricBatch, type MetricEvent } from './metric-events.js';
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Registry, type Metric } from 'prom-client';
 import type { AggregateRow } from './aggregate-rows.js';
-import { AggregateStore } from './aggregate-store.js';
+import { AggregateStore } from './aggregate.store.js';
 import { LATENCY_METRIC, REQUESTS_METRIC } from './metric-deltas.js';
 import { MetricsConfig } from './metrics.config.js';
 import { SketchHistogram } from './prometheus-histogram.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Tx } from '../../database/transactions.js';
-import { FakeAggregateStore } from './fake-aggregate-store.js';
+import { FakeAggregateStore } from './fake-aggregate.store.js';
 import { aggregateEvents } from './metrics-ingestion.service.js';
 import { MetricsQueryService } from './metrics-query.service.js';
 import type { MetricEvent } from './metric-events.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '../../database/transactions.js';
 import { GRAIN_MS, truncate } from './aggregate-rows.js';
-import { AggregateStore, type MomentsRow } from './aggregate-store.js';
+import { AggregateStore, type MomentsRow } from './aggregate.store.js';
 import { LogBucketSketch } from './log-bucket-sketch.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { CUSTOM_PREFIX, LATENCY_METRIC, METRIC_NAME_PATTERN, REQUESTS_METRIC } from './metric-deltas.js';
@@ -44,7 +44,7 @@ export interface Timeseries {
   series: { a: TimeseriesPoint[]; b: TimeseriesPoint[] };
 }
 
-/** The per-variant figures of the seed's `GET /ab-tests/{id}` (`metrics.variant_a` / `variant_b`). */
+/** The per-variant figures of `GET /ab-tests/{id}` (`metrics.variant_a` / `variant_b`). */
 export interface VariantSummary {
   requests: number;
   errors: number;
@@ -72,7 +72,7 @@ interface Totals {
 
 /**
  * Reads aggregates back: cumulative snapshots in the shape the statistics take, earlier looks,
- * chart series and the seed's summary. Every read is one SQL statement; whole days and hours come
+ * chart series and the per-variant summary of `GET /ab-tests/{id}`. Every read is one SQL statement; whole days and hours come
  * from the rollups (see planSegments), so a snapshot costs about the same for a day-old test and
  * a month-old one.
  */
@@ -118,10 +118,7 @@ export class MetricsQueryService {
     return { a: latency.a.countAbove(thresholdMs), b: latency.b.countAbove(thresholdMs) };
   }
 
-  /**
-   * The seed's per-variant summary for `GET /ab-tests/{id}`; fits ab-tests' AbTestMetricsReader
-   * (metrics-ports.ts), so it binds with `{provide: AB_TEST_METRICS_READER, useExisting: MetricsQueryService}`.
-   */
+  /** The per-variant summary of `GET /ab-tests/{id}` (its `metrics` object). */
   async summarize(testId: string): Promise<{ variant_a: VariantSummary; variant_b: VariantSummary }> {
     const { snapshot } = await this.totals(testId, {});
     return { variant_a: toVariantSummary(snapshot.a), variant_b: toVariantSummary(snapshot.b) };

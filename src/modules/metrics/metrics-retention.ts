@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { RetentionJob } from '../../database/retention-job.js';
-import { AggregateStore } from './aggregate-store.js';
+import { AggregateStore } from './aggregate.store.js';
 import { MetricsConfig } from './metrics.config.js';
 
 /**

@@ -15,10 +15,6 @@ export class MetricsError extends DomainError {
     return new MetricsError('METRIC_EVENT_INVALID', problem);
   }
 
-  static testNotFound(testId: string): MetricsError {
-    return new MetricsError('AB_TEST_NOT_FOUND', `A/B test ${testId} does not exist`, { test_id: testId });
-  }
-
   static invalidRange(problem: string): MetricsError {
     return new MetricsError('INVALID_TIME_RANGE', problem);
   }

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MetricsRetention } from './metrics-retention.js';
-import { AggregateStore, PostgresAggregateStore } from './aggregate-store.js';
+import { AggregateStore, PostgresAggregateStore } from './aggregate.store.js';
 import { FlushWriter } from './flush-writer.js';
 import { MetricsIngestionService } from './metrics-ingestion.service.js';
 import { MetricsPrometheus } from './metrics-prometheus.js';

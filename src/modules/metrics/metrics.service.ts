@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../../common/errors/to-error-response.js';
 import { AggregateRowSet, type AggregateRow } from './aggregate-rows.js';
-import { AggregateStore } from './aggregate-store.js';
+import { AggregateStore } from './aggregate.store.js';
 import { FlushWriter } from './flush-writer.js';
 import { MINUTE_MS, minuteOf } from './metric-deltas.js';
 import { MetricsConfig } from './metrics.config.js';

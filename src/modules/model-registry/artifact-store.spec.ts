@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { temporaryArtifactStore } from '../../../test/support/model-artifacts.js';
 import { ArtifactIntegrityError, ArtifactNotFoundError, FileArtifactStore } from './artifact-store.js';
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
@@ -19,17 +19,13 @@ function chunks(...parts: string[]): Readable {
 }
 
 describe('FileArtifactStore', () => {
-  let root: string;
   let store: FileArtifactStore;
+  let remove: () => Promise<void>;
 
   beforeEach(async () => {
-    root = await fs.mkdtemp(path.join(os.tmpdir(), 'artifact-store-'));
-    store = new FileArtifactStore(path.join(root, 'artifacts'));
-    await store.init();
+    ({ store, remove } = await temporaryArtifactStore('artifact-store-'));
   });
-  afterEach(async () => {
-    await fs.rm(root, { recursive: true, force: true });
-  });
+  afterEach(() => remove());
 
   it('hashes while staging and stores under sha256/ab/cdef… on commit', async () => {
     const staged = await store.stage(chunks('hello ', 'model ', 'bytes'));

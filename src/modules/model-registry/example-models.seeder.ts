@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AdvisoryLocks } from '../../database/advisory-locks.js';
 import { ARTIFACT_STORE, type ArtifactStore } from './artifact-store.js';
-import { ModelRegistryService } from './model-registry.service.js';
+import { ModelTypesService } from './model-types.service.js';
+import { ModelVersionsService } from './model-versions.service.js';
 import { ModelRegistryConfig } from './model-registry.config.js';
 import { ModelTypeRepository } from './model-type.repository.js';
 
@@ -65,7 +66,8 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
   constructor(
     @Inject(ModelRegistryConfig.token) private readonly config: ModelRegistryConfig,
     private readonly types: ModelTypeRepository,
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     private readonly locks: AdvisoryLocks,
   ) {}
@@ -99,7 +101,7 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
     let registered = 0;
     for (const type of EXAMPLE_MODEL_TYPES) {
       const firstMeta = await this.readMetadata(modelsDir, type.files[0].file);
-      await this.registry.createModelType({
+      await this.modelTypes.createModelType({
         name: type.name,
         task: type.task,
         description: type.description,
@@ -108,7 +110,7 @@ export class ExampleModelsSeeder implements OnApplicationBootstrap {
       for (const entry of type.files) {
         const metadata = entry === type.files[0] ? firstMeta : await this.readMetadata(modelsDir, entry.file);
         const artifact = await this.store.stage(createReadStream(path.join(modelsDir, `${entry.file}.onnx`)));
-        await this.registry.registerVersion(type.name, { version: entry.version, format: 'onnx', metadata, stage: entry.stage }, artifact, SEED_ACTOR);
+        await this.modelVersions.registerVersion(type.name, { version: entry.version, format: 'onnx', metadata, stage: entry.stage }, artifact, SEED_ACTOR);
         registered++;
       }
     }

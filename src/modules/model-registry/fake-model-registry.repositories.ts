@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Tx } from '../../database/transactions.js';
+import { FakeChangeFeed } from '../../database/fake-change-feed.js';
+import { FakeTransactions, type Tx } from '../../database/transactions.js';
+import type { ArtifactStore } from './artifact-store.js';
 import { ModelVersionEntity } from './model-version.entity.js';
 import { ModelVersionStageChangeEntity } from './model-version-stage-change.entity.js';
 import { ModelTypeRepository, type ModelTypeRow, type NewModelType } from './model-type.repository.js';
 import { ModelVersionRepository, type NewModelVersion } from './model-version.repository.js';
 import { StageChangeRepository, type NewStageChange } from './model-version-stage-change.repository.js';
+import { ModelStagesService } from './model-stages.service.js';
+import { ModelTypesService } from './model-types.service.js';
+import { ModelVersionsService } from './model-versions.service.js';
 import type { Stage } from './stage-rules.js';
 
 /** In memory, for unit specs: `models`, `model_versions` and `model_version_stage_changes` without locks. */
@@ -113,4 +118,31 @@ export class FakeStageChangeRepository extends StageChangeRepository {
   listForVersion(modelVersionId: string): Promise<ModelVersionStageChangeEntity[]> {
     return Promise.resolve(this.rows.filter((row) => row.modelVersionId === modelVersionId));
   }
+}
+
+/**
+ * The registry's three services on the fake repositories, for unit specs. The change feed only
+ * records the keys it is asked to publish (`published`); pass an artifact store when the spec
+ * registers or reads artifacts.
+ */
+export function buildRegistryOnFakes(store: ArtifactStore = {} as ArtifactStore) {
+  const versions = new FakeModelVersionRepository();
+  const types = new FakeModelTypeRepository(versions);
+  const stageChanges = new FakeStageChangeRepository();
+  const transactions = new FakeTransactions();
+  const feed = new FakeChangeFeed();
+  const modelTypes = new ModelTypesService(types, feed);
+  const stages = new ModelStagesService(transactions, types, versions, stageChanges, feed);
+  const modelVersions = new ModelVersionsService(types, versions, stages, store);
+  return { modelTypes, modelVersions, stages, types, versions, stageChanges, transactions, published: feed.publishedKeys };
+}
+
+/** `buildRegistryOnFakes` with the model type `spam_filter` and the named versions in stage none (no artifacts). */
+export async function buildRegistryWithVersions(names: string[]) {
+  const built = buildRegistryOnFakes();
+  await built.modelTypes.createModelType({ name: 'spam_filter', task: 'text-classification' });
+  for (const version of names) {
+    await built.versions.insert({} as never, { modelType: 'spam_filter', version, format: 'onnx', artifactUri: 'x', sha256: 'a'.repeat(64), sizeBytes: 1, metadata: {}, stage: 'none', createdBy: 'spec' });
+  }
+  return built;
 }

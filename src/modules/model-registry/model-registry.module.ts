@@ -7,7 +7,9 @@ import { PostgresArtifactStore } from './postgres-artifact.store.js';
 import { ArtifactRetention } from './artifact-retention.js';
 import { ExampleModelsSeeder } from './example-models.seeder.js';
 import { ModelRegistryConfig } from './model-registry.config.js';
-import { ModelRegistryService } from './model-registry.service.js';
+import { ModelStagesService } from './model-stages.service.js';
+import { ModelTypesService } from './model-types.service.js';
+import { ModelVersionsService } from './model-versions.service.js';
 import { ModelTypeRepository, PostgresModelTypeRepository } from './model-type.repository.js';
 import { ModelVersionRepository, PostgresModelVersionRepository } from './model-version.repository.js';
 import { PostgresStageChangeRepository, StageChangeRepository } from './model-version-stage-change.repository.js';
@@ -35,8 +37,8 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
 }
 
 /**
- * Model types, versions, the artifact store and model loading. Other modules get the registry
- * (versions and stages) and the runtime (`loadModel`); tables and the store stay private.
+ * Model types, versions, the artifact store and model loading. Other modules get the registry's
+ * services (types, versions, stages) and the runtime (`loadModel`); tables and the store stay private.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([ModelEntity, ModelVersionEntity, ModelVersionStageChangeEntity])],
@@ -57,11 +59,13 @@ async function logImport(store: PostgresArtifactStore): Promise<void> {
         return store;
       },
     },
-    ModelRegistryService,
+    ModelTypesService,
+    ModelVersionsService,
+    ModelStagesService,
     ModelRuntimeService,
     ExampleModelsSeeder,
     ArtifactRetention,
   ],
-  exports: [ModelRegistryService, ModelRuntimeService],
+  exports: [ModelTypesService, ModelVersionsService, ModelStagesService, ModelRuntimeService],
 })
 export class ModelRegistryModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { isUniqueViolation } from '../../common/errors/postgres-errors.js';
 import { managerOf, type Tx } from '../../database/transactions.js';
 import { ModelEntity } from './model.entity.js';
 import { ModelVersionEntity } from './model-version.entity.js';
@@ -50,7 +51,7 @@ export class PostgresModelTypeRepository extends ModelTypeRepository {
       await this.dataSource.getRepository(ModelEntity).insert(input);
       return true;
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') return false;
+      if (isUniqueViolation(error)) return false;
       throw error;
     }
   }

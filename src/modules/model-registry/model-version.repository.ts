@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { isUniqueViolation } from '../../common/errors/postgres-errors.js';
 import { managerOf, type Tx } from '../../database/transactions.js';
 import { ModelVersionEntity } from './model-version.entity.js';
 import type { Stage } from './stage-rules.js';
@@ -41,7 +42,7 @@ export class PostgresModelVersionRepository extends ModelVersionRepository {
       // The id is generated, so save() inserts (no lookup first).
       await repository.save(repository.create(version));
     } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string }).code === '23505') return null;
+      if (isUniqueViolation(error)) return null;
       throw error;
     }
     return repository.findOneByOrFail({ modelType: version.modelType, version: version.version });

@@ -32,7 +32,9 @@ import {
   toModelVersionResponse,
   toStageChangeResponse,
 } from './dto/model-version.dto.js';
-import { ModelRegistryService } from './model-registry.service.js';
+import { ModelStagesService } from './model-stages.service.js';
+import { ModelTypesService } from './model-types.service.js';
+import { ModelVersionsService } from './model-versions.service.js';
 import { readVersionUpload } from './version-upload.js';
 import { ModelRegistryConfig } from './model-registry.config.js';
 
@@ -43,7 +45,9 @@ const VERSION_PARAM = { name: 'version', example: 'v2.0.0', description: 'With o
 @Controller('models/:model_type/versions')
 export class ModelVersionsController {
   constructor(
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
+    private readonly stages: ModelStagesService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Inject(ModelRegistryConfig.token) private readonly config: ModelRegistryConfig,
   ) {}
@@ -68,9 +72,9 @@ export class ModelVersionsController {
   @ApiUnprocessableEntityResponse({ type: ErrorBody, description: 'INVALID_ARTIFACT: not a loadable ONNX model, or its graph disagrees with the metadata' })
   async register(@Param('model_type') modelType: string, @Req() request: FastifyRequest, @CurrentUser() user: AuthUser): Promise<ModelVersionResponse> {
     // An unknown model type is refused before a possibly large body is read.
-    await this.registry.requireModelType(modelType);
+    await this.modelTypes.requireModelType(modelType);
     const upload = await readVersionUpload(request, this.store, this.config.maxUploadBytes);
-    return toModelVersionResponse(await this.registry.registerVersion(modelType, upload.fields, upload.artifact, user.sub));
+    return toModelVersionResponse(await this.modelVersions.registerVersion(modelType, upload.fields, upload.artifact, user.sub));
   }
 
   @Get()
@@ -81,7 +85,7 @@ export class ModelVersionsController {
   @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED: bad stage, limit or offset' })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'MODEL_TYPE_NOT_FOUND' })
   async list(@Param('model_type') modelType: string, @Query() query: ListVersionsQuery): Promise<ModelVersionPageResponse> {
-    return toModelVersionPageResponse(await this.registry.listVersions(modelType, { stage: query.stage, limit: query.limit, offset: query.offset }));
+    return toModelVersionPageResponse(await this.modelVersions.listVersions(modelType, { stage: query.stage, limit: query.limit, offset: query.offset }));
   }
 
   @Get(':version')
@@ -92,7 +96,7 @@ export class ModelVersionsController {
   @ApiOkResponse({ type: ModelVersionResponse })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND' })
   async get(@Param('model_type') modelType: string, @Param('version') version: string): Promise<ModelVersionResponse> {
-    return toModelVersionResponse(await this.registry.getVersion(modelType, version));
+    return toModelVersionResponse(await this.modelVersions.getVersion(modelType, version));
   }
 
   @Get(':version/artifact')
@@ -119,7 +123,7 @@ export class ModelVersionsController {
     @Param('version') version: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<StreamableFile> {
-    const artifact = await this.registry.openArtifact(modelType, version);
+    const artifact = await this.modelVersions.openArtifact(modelType, version);
     const sha256 = artifact.version.sha256;
     reply.header('x-artifact-sha256', sha256);
     reply.header('repr-digest', `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`);
@@ -152,7 +156,7 @@ export class ModelVersionsController {
     @Body() body: PromoteVersionRequest,
     @CurrentUser() user: AuthUser,
   ): Promise<ModelVersionResponse> {
-    return toModelVersionResponse(await this.registry.promoteVersion({ modelType, version, stage: body.stage, actor: user.sub, reason: body.reason ?? null }));
+    return toModelVersionResponse(await this.stages.promoteVersion({ modelType, version, stage: body.stage, actor: user.sub, reason: body.reason ?? null }));
   }
 
   @Get(':version/stage-changes')
@@ -163,6 +167,6 @@ export class ModelVersionsController {
   @ApiOkResponse({ type: [StageChangeResponse] })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'MODEL_TYPE_NOT_FOUND or MODEL_VERSION_NOT_FOUND' })
   async stageChanges(@Param('model_type') modelType: string, @Param('version') version: string): Promise<StageChangeResponse[]> {
-    return (await this.registry.listStageChanges(modelType, version)).map(toStageChangeResponse);
+    return (await this.stages.listStageChanges(modelType, version)).map(toStageChangeResponse);
   }
 }

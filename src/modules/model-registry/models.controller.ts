@@ -3,12 +3,12 @@ import { ApiBadRequestResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotF
 import { Authenticated } from '../../auth/authenticated.decorator.js';
 import { ErrorBody } from '../../common/errors/error-body.js';
 import { CreateModelTypeRequest, ModelTypeResponse, toModelTypeResponse } from './dto/model-type.dto.js';
-import { ModelRegistryService } from './model-registry.service.js';
+import { ModelTypesService } from './model-types.service.js';
 
 @ApiTags('models')
 @Controller('models')
 export class ModelsController {
-  constructor(private readonly registry: ModelRegistryService) {}
+  constructor(private readonly modelTypes: ModelTypesService) {}
 
   @Post()
   @Authenticated('admin')
@@ -17,7 +17,7 @@ export class ModelsController {
   @ApiBadRequestResponse({ type: ErrorBody, description: 'VALIDATION_FAILED: the name is not a slug, a field is missing or unknown' })
   @ApiConflictResponse({ type: ErrorBody, description: 'DUPLICATE_MODEL_TYPE: a model type with this name exists' })
   async create(@Body() body: CreateModelTypeRequest): Promise<ModelTypeResponse> {
-    return toModelTypeResponse(await this.registry.createModelType(body));
+    return toModelTypeResponse(await this.modelTypes.createModelType(body));
   }
 
   @Get()
@@ -25,7 +25,7 @@ export class ModelsController {
   @ApiOperation({ summary: 'List model types, each with its production version', description: 'Every registered model type, by name; `production_version` is null until a version is promoted.' })
   @ApiOkResponse({ type: [ModelTypeResponse] })
   async list(): Promise<ModelTypeResponse[]> {
-    return (await this.registry.listModelTypes()).map(toModelTypeResponse);
+    return (await this.modelTypes.listModelTypes()).map(toModelTypeResponse);
   }
 
   @Get(':model_type')
@@ -35,6 +35,6 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelTypeResponse })
   @ApiNotFoundResponse({ type: ErrorBody, description: 'MODEL_TYPE_NOT_FOUND' })
   async get(@Param('model_type') modelType: string): Promise<ModelTypeResponse> {
-    return toModelTypeResponse(await this.registry.getModelType(modelType));
+    return toModelTypeResponse(await this.modelTypes.getModelType(modelType));
   }
 }

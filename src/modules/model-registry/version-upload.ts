@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { DomainError } from '../../common/errors/domain-error.js';
 import type { ArtifactStore, StagedArtifact } from './artifact-store.js';
-import type { RegisterVersionInput } from './model-registry.service.js';
+import type { RegisterVersionInput } from './model-versions.service.js';
 import { ModelRegistryError } from './model-registry.errors.js';
 
 export const UPLOAD_FILE_FIELD = 'file';

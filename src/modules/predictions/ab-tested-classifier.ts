@@ -8,16 +8,18 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
 import { isModelUnavailable, ModelRegistryError } from '../model-registry/model-registry.errors.js';
 import { PhaseTimings } from './phase-timings.js';
-import { PredictionStore } from './prediction-store.js';
-import { NoServingVersionError } from './predictions.errors.js';
+import { PredictionStore } from './prediction.store.js';
+import { PredictionError } from './predictions.errors.js';
 import { ShadowRunner } from './shadow-runner.js';
+import type { Variant } from '../../common/variant.js';
 
-export interface Classification {
+/** A prediction (docs/glossary.md): one classifier output served to a user, stored in `predictions` as `predictionId`. */
+export interface Prediction {
   predictionId: string;
   modelType: string;
   modelVersion: string;
   abTestId: string | null;
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
   label: string;
   score: number;
   scores: Record<string, number>;
@@ -34,7 +36,7 @@ export interface ClassifierDependencies {
 }
 
 /**
- * The seed's integration pattern, once, for every model type a module serves:
+ * How every model type a module serves is classified through its A/B test, written once:
  * ask the A/B tests which version this user gets, load it, run it, report the outcome to that
  * test's variant, and store the prediction so feedback can be credited later.
  *
@@ -48,15 +50,15 @@ export class AbTestedClassifier implements TextClassifier {
     private readonly deps: ClassifierDependencies,
   ) {}
 
-  async classify(userId: string, text: string): Promise<Classification> {
+  async classify(userId: string, text: string): Promise<Prediction> {
     const { assignment, runtime, metrics, predictions, timings } = this.deps;
     const marks = [performance.now()];
     const choice = await assignment.getModelVersionForUser(userId, this.modelType).catch((error: unknown) => {
       // For a caller of /safety/check "no version to run" is the service being unavailable, not a missing resource.
-      throw error instanceof DomainError && error.code === 'NO_MODEL_VERSION' ? new NoServingVersionError(this.modelType) : error;
+      throw error instanceof DomainError && error.code === 'NO_MODEL_VERSION' ? PredictionError.noServingVersion(this.modelType) : error;
     });
     marks.push(performance.now());
-    if (!choice) throw new NoServingVersionError(this.modelType);
+    if (!choice) throw PredictionError.noServingVersion(this.modelType);
     const abTestId = choice.abTestId ?? null;
     const variant = abTestId ? choice.variant : null;
 
@@ -127,7 +129,7 @@ export class AbTestedClassifier implements TextClassifier {
 /** Classifies text for a user with the model version the A/B tests give them. */
 export interface TextClassifier {
   readonly modelType: string;
-  classify(userId: string, text: string): Promise<Classification>;
+  classify(userId: string, text: string): Promise<Prediction>;
 }
 
 /**

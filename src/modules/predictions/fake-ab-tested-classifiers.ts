@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AbTestedClassifiers, type Classification, type TextClassifier } from './ab-tested-classifier.js';
+import { AbTestedClassifiers, type Prediction, type TextClassifier } from './ab-tested-classifier.js';
 
 /**
  * AbTestedClassifiers that answer from a table instead of a model, for unit specs of the services
@@ -16,7 +16,7 @@ export class FakeAbTestedClassifiers extends AbTestedClassifiers {
   for(modelType: string): TextClassifier {
     return {
       modelType,
-      classify: (userId: string, text: string): Promise<Classification> => {
+      classify: (userId: string, text: string): Promise<Prediction> => {
         this.calls.push({ modelType, userId, text });
         const answer = this.answers[modelType];
         if (answer === undefined) return Promise.reject(new Error(`no fake answers for ${modelType}`));

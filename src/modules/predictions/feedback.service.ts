@@ -1,15 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuthUser } from '../../auth/roles.js';
-import { AbTestsService } from '../ab-tests/ab-tests.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { ModelRuntimeService } from '../model-registry/runtime/model-runtime.service.js';
-import { DomainError } from '../../common/errors/domain-error.js';
 import { isPrivileged } from '../../auth/acting-user.js';
 import { isUuid } from '../../common/validation/uuid.js';
 import { FeedbackAllowance } from './feedback-allowance.js';
-import { PredictionStore } from './prediction-store.js';
+import { FeedbackTests, ModelLabels } from './feedback-ports.js';
+import { PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
-import { FeedbackAlreadyGivenError, FeedbackRateLimitedError, InvalidFeedbackError, PredictionNotFoundError } from './predictions.errors.js';
+import { PredictionError } from './predictions.errors.js';
 
 /** The custom metric feedback feeds; a test declares `min_improvement` on it. */
 export const ACCURACY_METRIC = 'accuracy';
@@ -38,9 +35,8 @@ export class FeedbackService {
 
   constructor(
     private readonly predictions: PredictionStore,
-    private readonly runtime: ModelRuntimeService,
-    private readonly metrics: MetricsService,
-    private readonly abTests: AbTestsService,
+    private readonly labels: ModelLabels,
+    private readonly tests: FeedbackTests,
     @Inject(PredictionsConfig.token) config: PredictionsConfig,
   ) {
     this.allowance = new FeedbackAllowance(config.feedbackPerUserPerHour, HOUR_MS);
@@ -48,26 +44,26 @@ export class FeedbackService {
 
   async giveFeedback(caller: AuthUser, predictionId: string, input: FeedbackInput): Promise<FeedbackResult> {
     if ((input.correct === undefined) === (input.label === undefined)) {
-      throw new InvalidFeedbackError('Give exactly one of `correct` (true or false) and `label` (the true label)');
+      throw PredictionError.invalidFeedback('Give exactly one of `correct` (true or false) and `label` (the true label)');
     }
     // Service and admin tokens report for many users; the cap is on what one user token can do.
     if (!isPrivileged(caller)) {
       const retryAfter = this.allowance.take(caller.sub);
-      if (retryAfter !== null) throw new FeedbackRateLimitedError(this.allowance.limit, retryAfter);
+      if (retryAfter !== null) throw PredictionError.feedbackRateLimited(this.allowance.limit, retryAfter);
     }
     // Someone else's prediction is "not found": its existence is not the caller's business.
     const prediction = isUuid(predictionId) ? await this.predictions.findById(predictionId) : null;
     if (!prediction || (!isPrivileged(caller) && prediction.userId !== caller.sub)) {
-      throw new PredictionNotFoundError(predictionId);
+      throw PredictionError.notFound(predictionId);
     }
 
     let correct: boolean;
     if (input.label !== undefined) {
-      const model = await this.runtime.loadModel(prediction.modelType, prediction.modelVersion);
-      if (!model.labels.includes(input.label)) {
-        throw new InvalidFeedbackError(
-          `label must be one of ${model.labels.join(', ')} (the labels of ${prediction.modelType} ${prediction.modelVersion}), got "${input.label}"`,
-          { labels: model.labels },
+      const labels = await this.labels.labelsOf(prediction.modelType, prediction.modelVersion);
+      if (!labels.includes(input.label)) {
+        throw PredictionError.invalidFeedback(
+          `label must be one of ${labels.join(', ')} (the labels of ${prediction.modelType} ${prediction.modelVersion}), got "${input.label}"`,
+          { labels: [...labels] },
         );
       }
       correct = input.label === prediction.label;
@@ -77,23 +73,15 @@ export class FeedbackService {
 
     // Once per prediction, atomically: of two concurrent feedbacks exactly one is recorded.
     if (!(await this.predictions.recordFeedback(prediction.id, { correct, label: input.label ?? null, by: caller.sub }))) {
-      throw new FeedbackAlreadyGivenError(prediction.id);
+      throw PredictionError.feedbackAlreadyGiven(prediction.id);
     }
 
     let recordedMetric = false;
-    if (prediction.abTestId && prediction.variant && (await this.testStillRecords(prediction.abTestId))) {
-      this.metrics.recordMetric(prediction.abTestId, prediction.variant, ACCURACY_METRIC, correct ? 1 : 0);
+    // A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only.
+    if (prediction.abTestId && prediction.variant && (await this.tests.isRecording(prediction.abTestId))) {
+      await this.tests.recordMetric(prediction.abTestId, prediction.variant, ACCURACY_METRIC, correct ? 1 : 0);
       recordedMetric = true;
     }
     return { predictionId: prediction.id, correct, recordedMetric };
-  }
-
-  /** A completed test's results are frozen (its metrics take no more values): feedback after that is kept on the prediction only. */
-  private async testStillRecords(testId: string): Promise<boolean> {
-    const test = await this.abTests.getTest(testId).catch((error: unknown) => {
-      if (error instanceof DomainError && error.status === 404) return null;
-      throw error;
-    });
-    return test !== null && (test.status === 'active' || test.status === 'paused');
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { RetentionJob } from '../../database/retention-job.js';
-import { PredictionStore } from './prediction-store.js';
+import { PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
 
 /**

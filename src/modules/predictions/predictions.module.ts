@@ -4,10 +4,11 @@ import { AbTestsModule } from '../ab-tests/ab-tests.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ModelRegistryModule } from '../model-registry/model-registry.module.js';
 import { FeedbackService } from './feedback.service.js';
+import { AbTestsFeedbackTests, FeedbackTests, ModelLabels, RuntimeModelLabels } from './feedback-ports.js';
 import { AbTestedClassifiers, ServingClassifiers } from './ab-tested-classifier.js';
 import { PhaseTimings, phaseTimings } from './phase-timings.js';
 import { PredictionEntity } from './prediction.entity.js';
-import { PostgresPredictionStore, PredictionStore } from './prediction-store.js';
+import { PostgresPredictionStore, PredictionStore } from './prediction.store.js';
 import { PredictionsConfig } from './predictions.config.js';
 import { PredictionRetention } from './prediction-retention.js';
 import { PredictionsController } from './predictions.controller.js';
@@ -26,6 +27,8 @@ import { ShadowRunner } from './shadow-runner.js';
     PredictionsConfig.provider,
     { provide: PredictionStore, useClass: PostgresPredictionStore },
     { provide: AbTestedClassifiers, useClass: ServingClassifiers },
+    { provide: FeedbackTests, useClass: AbTestsFeedbackTests },
+    { provide: ModelLabels, useClass: RuntimeModelLabels },
     FeedbackService,
     ShadowRunner,
     PredictionRetention,

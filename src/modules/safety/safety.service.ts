@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { AbTestedClassifiers, type Classification, type TextClassifier } from '../predictions/ab-tested-classifier.js';
+import { AbTestedClassifiers, type Prediction, type TextClassifier } from '../predictions/ab-tested-classifier.js';
 
 export const SAFETY_MODEL_TYPE = 'safety_classifier';
 /** The one label that lets a message through; every other label of the classifier is a reason to refuse. */
 export const SAFE_LABEL = 'safe';
 
-export interface SafetyVerdict extends Classification {
+export interface SafetyVerdict extends Prediction {
   safe: boolean;
 }
 

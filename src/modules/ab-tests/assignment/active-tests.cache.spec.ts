@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Change, ChangeFeed } from '../../../database/change-feed.service.js';
-import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import type { Change } from '../../../database/change-feed.service.js';
+import { FakeChangeFeed } from '../../../database/fake-change-feed.js';
+import type { ModelTypesService } from '../../model-registry/model-types.service.js';
+import type { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import type { RunningTestRow } from '../ab-test.repository.js';
 import type { AbTestsConfig } from '../ab-tests.config.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
@@ -36,12 +38,12 @@ function runningTest(status: 'active' | 'paused'): AbTest {
 }
 
 function build(database: FakeDatabase): { cache: ActiveTestsCache; emit: (change: Change) => void } {
-  let listener: ((change: Change) => void) | null = null;
-  const feed = { subscribe: (l: (change: Change) => void) => ((listener = l), () => (listener = null)) } as unknown as ChangeFeed;
-  const registry = { getProductionVersion: async () => ({ version: 'v1' }), isRegisteredModelType: async (name: string) => name === 'mt' } as unknown as ModelRegistryService;
-  const cache = new ActiveTestsCache(database, registry, feed, { assignmentCacheRefreshMs: 3_600_000 } as AbTestsConfig);
+  const feed = new FakeChangeFeed();
+  const modelTypes = { isRegisteredModelType: async (name: string) => name === 'mt' } as unknown as ModelTypesService;
+  const modelVersions = { getProductionVersion: async () => ({ version: 'v1' }) } as unknown as ModelVersionsService;
+  const cache = new ActiveTestsCache(database, modelTypes, modelVersions, feed, { assignmentCacheRefreshMs: 3_600_000 } as AbTestsConfig);
   cache.onModuleInit();
-  return { cache, emit: (change) => listener?.(change) };
+  return { cache, emit: (change) => feed.emit(change) };
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

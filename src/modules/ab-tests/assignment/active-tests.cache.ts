@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ChangeFeed, type Change } from '../../../database/change-feed.service.js';
-import { MODEL_VERSIONS_TOPIC, ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { MODEL_VERSIONS_TOPIC, ModelTypesService } from '../../model-registry/model-types.service.js';
+import { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import { AbTestRepository, type RunningTestRow } from '../ab-test.repository.js';
 import { AssignmentCache, type AssignmentCacheStats } from './assignment-cache.js';
 
@@ -9,6 +10,7 @@ import type { ModelTypeRouting, ModelVersionForUser, RunningTest } from './routi
 import { trafficSplitProblems } from '../lifecycle/traffic-split.js';
 import type { Variant } from '../../../common/variant.js';
 import { AbTestsConfig } from '../ab-tests.config.js';
+import { describeError } from '../../../common/logging/describe-error.js';
 
 /** When the configuration does not say (unit tests build a partial one). */
 const DEFAULT_ASSIGNMENT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -45,7 +47,8 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly tests: AbTestRepository,
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     private readonly changeFeed: ChangeFeed,
     @Inject(AbTestsConfig.token) private readonly config: AbTestsConfig,
   ) {
@@ -92,7 +95,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
    * nothing and cost the database nothing per name.
    */
   private async loadRegistered(modelType: string): Promise<ModelTypeRouting> {
-    if (!MODEL_TYPE_PATTERN.test(modelType) || !(await this.registry.isRegisteredModelType(modelType))) {
+    if (!MODEL_TYPE_PATTERN.test(modelType) || !(await this.modelTypes.isRegisteredModelType(modelType))) {
       return { modelType, test: null, production: null };
     }
     return this.load(modelType);
@@ -105,7 +108,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
     slot.generation++;
     slot.fresh = false;
     slot.loading = null;
-    this.load(modelType).catch((error: unknown) => this.logger.warn(`reloading "${modelType}" failed: ${describe(error)}`));
+    this.load(modelType).catch((error: unknown) => this.logger.warn(`reloading "${modelType}" failed: ${describeError(error)}`));
   }
 
   invalidateAll(): void {
@@ -158,7 +161,7 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
 
   private async routingFor(modelType: string, row: RunningTestRow | null, previous: RunningTest | null): Promise<ModelTypeRouting> {
     if (row) return { modelType, test: this.toRunningTest(row, previous), production: null };
-    const production = await this.registry.getProductionVersion(modelType);
+    const production = await this.modelVersions.getProductionVersion(modelType);
     return {
       modelType,
       test: null,
@@ -212,13 +215,9 @@ export class ActiveTestsCache implements OnModuleInit, OnModuleDestroy {
         }),
       );
     } catch (error) {
-      this.logger.warn(`periodic refresh of running A/B tests failed (serving the last known state): ${describe(error)}`);
+      this.logger.warn(`periodic refresh of running A/B tests failed (serving the last known state): ${describeError(error)}`);
     } finally {
       this.refreshing = false;
     }
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

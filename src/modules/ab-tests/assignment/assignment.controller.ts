@@ -11,6 +11,7 @@ import { AssignmentService } from './assignment.service.js';
 import { UserVariantQueryPipe } from '../dto/user-variant.query.js';
 import { MODEL_TYPE_PATTERN } from '../dto/create-ab-test.dto.js';
 import { USER_VARIANT_RESPONSE_SCHEMA, UserVariantResponse } from '../dto/user-variant.response.js';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
 
 /** The route's own query check (same 400 VALIDATION_FAILED as the global pipe gives elsewhere). */
 const userVariantQuery = new UserVariantQueryPipe();
@@ -37,7 +38,7 @@ export class AssignmentController {
     required: false,
     example: 'alice',
     description: "Whose variant (service and admin tokens only; default: the token's sub)",
-    schema: { type: 'string', minLength: 1, maxLength: 255 },
+    schema: { type: 'string', minLength: 1, maxLength: MAX_USER_ID_LENGTH },
   })
   @ApiOkResponse({ type: UserVariantResponse })
   @ApiBadRequestResponse({ description: 'VALIDATION_FAILED: a missing or malformed model_type or user_id, or an unknown parameter', type: ErrorBody })

@@ -4,6 +4,7 @@ import { AbTestError } from '../ab-tests.errors.js';
 import { AssignmentWriter } from './assignment-writer.js';
 import { assignVariant } from './bucketing.js';
 import type { ModelVersionForUser, RunningTest } from './routing.js';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
 
 export type { ModelVersionForUser } from './routing.js';
 
@@ -32,7 +33,7 @@ export class AssignmentService {
    * Rejects (→ 503) when a new assignment cannot be stored.
    */
   async getModelVersionForUser(userId: string, modelType: string): Promise<ModelVersionForUser | null> {
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 255) throw AbTestError.invalidUserId();
+    if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID_LENGTH) throw AbTestError.invalidUserId();
     for (let attempt = 1; ; attempt++) {
       const routing = this.cache.peek(modelType) ?? (await this.cache.get(modelType));
       const test = routing.test;

@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
 import { splitVersionCounts, type AssignmentCount } from './split-version-counts.js';
 import type { SplitHistoryEntry } from '../entities/ab-test.entity.js';
+import type { Variant } from '../../../common/variant.js';
 
 const since = '2026-01-05T09:00:00.000Z';
 const RAMP: SplitHistoryEntry[] = [
   { version: 1, a: 0.1, b: 0.9, since },
   { version: 2, a: 0.5, b: 0.5, since },
 ];
-const row = (splitVersion: number, variant: 'a' | 'b', count: number): AssignmentCount => ({ splitVersion, variant, count });
+const row = (splitVersion: number, variant: Variant, count: number): AssignmentCount => ({ splitVersion, variant, count });
 
 describe('splitVersionCounts', () => {
   it.each<[string, AssignmentCount[], SplitHistoryEntry[], AssignmentPhase[]]>([

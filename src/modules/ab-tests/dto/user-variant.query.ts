@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, type PipeTransform } from '@nestjs/common';
 import { MODEL_TYPE_PATTERN } from './create-ab-test.dto.js';
+import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
 
 export interface UserVariantQuery {
   model_type: string;
@@ -28,8 +29,8 @@ export function userVariantQueryProblems(query: Record<string, unknown>): QueryP
     problems.push({ field: 'model_type', problems: ['model_type must be a model type name (lower_snake_case)'] });
   }
   const userId = query.user_id;
-  if (userId !== undefined && (typeof userId !== 'string' || userId.length < 1 || userId.length > 255)) {
-    problems.push({ field: 'user_id', problems: ['user_id must be a string of 1 to 255 characters'] });
+  if (userId !== undefined && (typeof userId !== 'string' || userId.length < 1 || userId.length > MAX_USER_ID_LENGTH)) {
+    problems.push({ field: 'user_id', problems: [`user_id must be a string of 1 to ${MAX_USER_ID_LENGTH} characters`] });
   }
   return problems;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ChangeFeed } from '../../../database/change-feed.service.js';
-import { FakeTransactions, type Transactions, type Tx } from '../../../database/transactions.js';
-import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { FakeChangeFeed } from '../../../database/fake-change-feed.js';
+import { FakeTransactions, type Tx } from '../../../database/transactions.js';
+import type { ModelStagesService } from '../../model-registry/model-stages.service.js';
+import type { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import type { ActiveTestsCache } from '../assignment/active-tests.cache.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
 import { buildAbTestRow, FakeAbTestRepository } from '../fake-ab-test.repository.js';
@@ -17,20 +18,22 @@ function build() {
   const tests = new FakeAbTestRepository();
   const events = new FakeAbTestEventRepository();
   const transactions = new FakeTransactions();
-  const published: string[] = [];
   const invalidated: string[] = [];
   const promoted: unknown[] = [];
   const completing: Array<{ testId: string; tx: Tx }> = [];
-  const registry = {
+  const modelVersions = {
     findVersion: (modelType: string, version: string) => Promise.resolve({ modelType, version, stage: 'staging' }),
     listUsableVersionNames: () => Promise.resolve([]),
-    promoteVersion: (options: unknown) => (promoted.push(options), Promise.resolve({})),
-  } as unknown as ModelRegistryService;
-  const feed = { publish: (change: { key?: string }) => (published.push(change.key ?? ''), Promise.resolve()) } as unknown as ChangeFeed;
+  } as unknown as ModelVersionsService;
+  const modelStages = { promoteVersion: (options: unknown) => (promoted.push(options), Promise.resolve({})) } as unknown as ModelStagesService;
+  const feed = new FakeChangeFeed();
   const cache = { invalidate: (modelType: string) => invalidated.push(modelType) } as unknown as ActiveTestsCache;
-  const hook: AbTestCompletionHook = { onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()) };
-  const lifecycle = new AbTestLifecycleService(transactions as unknown as Transactions, tests, events, registry, feed, cache, hook);
-  return { lifecycle, tests, events, transactions, published, invalidated, promoted, completing };
+  const hook: AbTestCompletionHook = {
+    beforeTestCompletes: () => Promise.resolve(),
+    onTestCompleting: (testId, tx) => (completing.push({ testId, tx }), Promise.resolve()),
+  };
+  const lifecycle = new AbTestLifecycleService(transactions, tests, events, modelVersions, modelStages, feed, cache, hook);
+  return { lifecycle, tests, events, transactions, published: feed.publishedKeys, invalidated, promoted, completing };
 }
 
 describe('AbTestLifecycleService', () => {

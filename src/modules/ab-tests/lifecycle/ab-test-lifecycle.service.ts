@@ -1,8 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { QueryFailedError } from 'typeorm';
+import { Injectable } from '@nestjs/common';
+import { isUniqueViolation } from '../../../common/errors/postgres-errors.js';
 import { ChangeFeed } from '../../../database/change-feed.service.js';
 import { Transactions, type Tx } from '../../../database/transactions.js';
-import { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import { ModelStagesService } from '../../model-registry/model-stages.service.js';
+import { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import { AB_TESTS_TOPIC, ActiveTestsCache } from '../assignment/active-tests.cache.js';
 import { AbTestRepository } from '../ab-test.repository.js';
 import { AbTestEventRepository } from './ab-test-event.repository.js';
@@ -10,7 +11,7 @@ import { AbTestError } from '../ab-tests.errors.js';
 import type { TrafficSplit } from '../assignment/bucketing.js';
 import type { AbTest, JsonObject } from '../entities/ab-test.entity.js';
 import { allowedActions, eventAction, nextStatus, type AbTestStatus, type LifecycleAction } from './lifecycle.js';
-import { AB_TEST_COMPLETION_HOOK, type AbTestCompletionHook } from '../metrics-ports.js';
+import { AbTestCompletionHook } from '../metrics-ports.js';
 import { sameTrafficSplit, trafficSplitProblems } from './traffic-split.js';
 import { assertVersionsUsable } from './version-check.js';
 import type { Variant } from '../../../common/variant.js';
@@ -53,17 +54,18 @@ export class AbTestLifecycleService {
     private readonly transactions: Transactions,
     private readonly tests: AbTestRepository,
     private readonly events: AbTestEventRepository,
-    private readonly registry: ModelRegistryService,
+    private readonly modelVersions: ModelVersionsService,
+    private readonly modelStages: ModelStagesService,
     private readonly changeFeed: ChangeFeed,
     private readonly cache: ActiveTestsCache,
-    @Inject(AB_TEST_COMPLETION_HOOK) private readonly completionHook: AbTestCompletionHook,
+    private readonly completionHook: AbTestCompletionHook,
   ) {}
 
   /** draft or paused → active, after checking both versions again and that no other test runs. */
   async startTest(id: string, actor: string): Promise<AbTest> {
     try {
       return await this.change(id, 'start', actor, async (test, to, tx) => {
-        await assertVersionsUsable(this.registry, test.modelType, test.variantA, test.variantB, tx);
+        await assertVersionsUsable(this.modelVersions, test.modelType, test.variantA, test.variantB, tx);
         const other = await this.tests.findOtherRunning(test.modelType, test.id, tx);
         if (other) throw AbTestError.anotherTestRunning(test.modelType, other);
         const startDate = test.startDate ?? new Date();
@@ -107,13 +109,13 @@ export class AbTestLifecycleService {
   async completeTest(id: string, input: CompleteTestInput, actor: string, options: ChangeOptions = {}): Promise<AbTest> {
     const winner = input.winner ?? null;
     if (input.promote && winner === null) throw AbTestError.promoteRequiresWinner();
-    await this.completionHook.beforeTestCompletes?.(id);
+    await this.completionHook.beforeTestCompletes(id);
     return this.change(id, 'complete', actor, async (test, to, tx) => {
       const endDate = new Date();
       let promoted: string | null = null;
       if (input.promote && winner !== null) {
         promoted = winner === 'a' ? test.variantA : test.variantB;
-        await this.registry.promoteVersion({ modelType: test.modelType, version: promoted, stage: 'production', actor, tx });
+        await this.modelStages.promoteVersion({ modelType: test.modelType, version: promoted, stage: 'production', actor, tx });
       }
       return {
         changes: { status: to, winner, endDate, notes: input.notes ?? test.notes },
@@ -186,10 +188,4 @@ export class AbTestLifecycleService {
     if (changed) this.cache.invalidate(test.modelType);
     return test;
   }
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const driverError = error.driverError as { code?: string; constraint?: string } | undefined;
-  return driverError?.code === '23505' && driverError.constraint === constraint;
 }

@@ -1,5 +1,5 @@
 import type { Tx } from '../../../database/transactions.js';
-import type { ModelRegistryService } from '../../model-registry/model-registry.service.js';
+import type { ModelVersionsService } from '../../model-registry/model-versions.service.js';
 import { AbTestError } from '../ab-tests.errors.js';
 
 /**
@@ -11,21 +11,21 @@ import { AbTestError } from '../ab-tests.errors.js';
  * otherwise hold every connection and wait for more until the pool times out).
  */
 export async function assertVersionsUsable(
-  registry: ModelRegistryService,
+  modelVersions: ModelVersionsService,
   modelType: string,
   variantA: string,
   variantB: string,
   tx?: Tx,
 ): Promise<{ variantA: string; variantB: string }> {
   const [a, b] = tx
-    ? [await registry.findVersion(modelType, variantA, tx), await registry.findVersion(modelType, variantB, tx)]
-    : await Promise.all([registry.findVersion(modelType, variantA), registry.findVersion(modelType, variantB)]);
+    ? [await modelVersions.findVersion(modelType, variantA, tx), await modelVersions.findVersion(modelType, variantB, tx)]
+    : await Promise.all([modelVersions.findVersion(modelType, variantA), modelVersions.findVersion(modelType, variantB)]);
   const checks = [
     ['variant_a', variantA, a],
     ['variant_b', variantB, b],
   ] as const;
   for (const [field, version, info] of checks) {
-    if (!info) throw AbTestError.versionNotFound(field, modelType, version, await registry.listUsableVersionNames(modelType, tx));
+    if (!info) throw AbTestError.versionNotFound(field, modelType, version, await modelVersions.listUsableVersionNames(modelType, tx));
     if (info.stage === 'archived') throw AbTestError.versionArchived(field, modelType, version);
   }
   return { variantA: a!.version, variantB: b!.version };

@@ -2,9 +2,10 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Tx } from '../../../database/transactions.js';
 import { AbTestRepository } from '../ab-test.repository.js';
 import { isComparisonEvent, parseMetricBatch, type ComparisonEvent } from '../../metrics/metric-events.js';
-import { MetricsIngestionService, type IngestResult } from '../../metrics/metrics-ingestion.service.js';
+import type { IngestResult } from '../../metrics/metrics-ingestion.service.js';
 import { RecordingTestsPort, type RecordingTests } from '../../metrics/recording-tests.js';
 import { AbTestError } from '../ab-tests.errors.js';
+import { AbTestMetricIngestion } from '../metrics-ports.js';
 import { RUNNING_STATUSES } from '../lifecycle/lifecycle.js';
 import { ShadowDeltas } from '../shadow/shadow-deltas.js';
 import { ShadowStore } from '../shadow/shadow.store.js';
@@ -14,7 +15,7 @@ import { ShadowStore } from '../shadow/shadow.store.js';
 @Injectable()
 export class AbTestMetricsService {
   constructor(
-    private readonly ingestion: MetricsIngestionService,
+    private readonly ingestion: AbTestMetricIngestion,
     private readonly tests: AbTestRepository,
     private readonly shadow: ShadowStore,
   ) {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Tx } from '../../../database/transactions.js';
-import { MetricsQueryService, toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../../metrics/metrics-query.service.js';
+import { toVariantSummary, type Timeseries, type TimeseriesInterval, type TimeseriesMetric } from '../../metrics/metrics-query.service.js';
 import { computeResults, declaredCriteria } from '../../metrics/stats/index.js';
 import { AbTestsService } from '../ab-tests.service.js';
 import { AssignmentStore } from '../assignment/assignment.store.js';
@@ -8,6 +8,7 @@ import { splitVersionCounts } from '../assignment/split-version-counts.js';
 import type { AbTest } from '../entities/ab-test.entity.js';
 import { frozenResultsOf, type FrozenResults } from './frozen-results.js';
 import { lookInterval } from './look-interval.js';
+import { AbTestMetricsReader } from '../metrics-ports.js';
 import { withShadowResults, type AbTestResults } from '../shadow/shadow-results.js';
 import { ShadowStore } from '../shadow/shadow.store.js';
 
@@ -20,7 +21,7 @@ export interface TimeseriesRequest {
 
 /**
  * The statistics of a test (`GET /ab-tests/{id}/results`), its chart series, and the frozen
- * document a completed test keeps. Everything comes from the aggregates (MetricsQueryService),
+ * document a completed test keeps. Everything comes from the aggregates (AbTestMetricsReader),
  * the stored assignments and the test's own declarations; computeResults does the maths.
  */
 @Injectable()
@@ -28,7 +29,7 @@ export class AbTestResultsService {
   constructor(
     private readonly tests: AbTestsService,
     private readonly assignments: AssignmentStore,
-    private readonly query: MetricsQueryService,
+    private readonly query: AbTestMetricsReader,
     private readonly shadow: ShadowStore,
   ) {}
 

@@ -1,11 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../../../common/errors/to-error-response.js';
-import { MetricsQueryService } from '../../metrics/metrics-query.service.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
 import { declaredCriteria, guardrailBreaches, type GuardrailBreach } from '../../metrics/stats/index.js';
 import { AbTestRepository } from '../ab-test.repository.js';
 import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
 import { AbTestError } from '../ab-tests.errors.js';
+import { AbTestMetricRecorder, AbTestMetricsReader } from '../metrics-ports.js';
 
 /** The actor of the audit events guardrails write. */
 export const GUARDRAIL_ACTOR = 'guardrail';
@@ -25,7 +24,7 @@ interface CheckState {
 
 /**
  * Auto-pause (`auto_pause: true`): after every committed metrics write of an active test — this
- * instance's flushes and ingested batches (MetricsService.onFlushed) — checks b against
+ * instance's flushes and ingested batches (AbTestMetricRecorder.onFlushed) — checks b against
  * `max_error_rate` and `max_latency_ms` with guardrailBreaches, which only reports a breach its
  * always-valid bound is confident of. A breach pauses the test through the lifecycle (so the
  * pause is audited with actor `guardrail` and the numbers, and reaches every instance through
@@ -49,8 +48,8 @@ export class GuardrailService implements OnApplicationBootstrap, OnModuleDestroy
 
   constructor(
     private readonly tests: AbTestRepository,
-    private readonly metrics: MetricsService,
-    private readonly query: MetricsQueryService,
+    private readonly metrics: AbTestMetricRecorder,
+    private readonly query: AbTestMetricsReader,
     private readonly lifecycle: AbTestLifecycleService,
   ) {}
 

@@ -1,13 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Tx } from '../../../database/transactions.js';
 import { AbTestRepository } from '../ab-test.repository.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
 import { AbTestResultsService } from './ab-test-results.service.js';
-import type { AbTestCompletionHook } from '../metrics-ports.js';
+import { AbTestMetricRecorder, type AbTestCompletionHook } from '../metrics-ports.js';
 import { ShadowRecorder } from '../shadow/shadow-recorder.js';
 
 /**
- * The completion hook (AB_TEST_COMPLETION_HOOK): when a test completes, its final results — the
+ * The completion hook (AbTestCompletionHook): when a test completes, its final results — the
  * whole /results document and the per-variant summary — are written into `ab_tests.metrics` with the
  * winner and notes, in the completing transaction. From then on the test records nothing (the
  * flusher drops in-process recordings, ingestion answers 409), so the frozen document is exactly
@@ -18,7 +17,7 @@ export class ResultsFreezer implements AbTestCompletionHook {
   private readonly logger = new Logger('AbTestResults');
 
   constructor(
-    private readonly metrics: MetricsService,
+    private readonly metrics: AbTestMetricRecorder,
     private readonly results: AbTestResultsService,
     private readonly tests: AbTestRepository,
     private readonly shadow: ShadowRecorder,

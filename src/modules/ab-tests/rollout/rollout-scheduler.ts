@@ -1,7 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Transactions, type Tx } from '../../../database/transactions.js';
 import { isDatabaseUnavailable } from '../../../common/errors/to-error-response.js';
-import { MetricsQueryService } from '../../metrics/metrics-query.service.js';
 import { declaredCriteria, guardrailBreaches } from '../../metrics/stats/index.js';
 import { AbTestLifecycleService } from '../lifecycle/ab-test-lifecycle.service.js';
 import { AbTestResultsService } from '../results/ab-test-results.service.js';
@@ -10,6 +9,8 @@ import { toAuditBreach } from '../results/guardrail.service.js';
 import { decideRolloutCheck, type RolloutDecision } from './rollout-decision.js';
 import { RolloutStore, type Rollout } from './rollout.store.js';
 import { AbTestsConfig } from '../ab-tests.config.js';
+import { AbTestMetricsReader } from '../metrics-ports.js';
+import { describeError } from '../../../common/logging/describe-error.js';
 
 /** The actor of every audit event the scheduler writes. */
 export const ROLLOUT_ACTOR = 'rollout';
@@ -49,7 +50,7 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
     private readonly tests: AbTestsService,
     private readonly lifecycle: AbTestLifecycleService,
     private readonly results: AbTestResultsService,
-    private readonly query: MetricsQueryService,
+    private readonly query: AbTestMetricsReader,
     @Inject(AbTestsConfig.token) private readonly config: AbTestsConfig,
     @Optional() @Inject(ROLLOUT_CLOCK) clock?: RolloutClock,
   ) {
@@ -88,13 +89,13 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
         try {
           if (await this.check(testId)) acted++;
         } catch (error) {
-          const message = `rollout check of A/B test ${testId} failed (retried on the next tick): ${describe(error)}`;
+          const message = `rollout check of A/B test ${testId} failed (retried on the next tick): ${describeError(error)}`;
           if (isDatabaseUnavailable(error)) this.logger.warn(message);
           else this.logger.error(message);
         }
       }
     } catch (error) {
-      this.logger.warn(`reading due rollouts failed: ${describe(error)}`);
+      this.logger.warn(`reading due rollouts failed: ${describeError(error)}`);
     }
     return acted;
   }
@@ -217,8 +218,4 @@ export class RolloutScheduler implements OnApplicationBootstrap, OnModuleDestroy
       }
     };
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Length } from 'class-validator';
-import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import { ActingUserIdProperty } from '../../../common/validation/user-id.property.js';
+import type { Variant } from '../../../common/variant.js';
 
 export class SendMessageRequest {
   @ApiPropertyOptional({
@@ -17,15 +18,7 @@ export class SendMessageRequest {
   @Length(1, 10_000)
   text: string;
 
-  @ApiPropertyOptional({
-    example: 'user-42',
-    description: 'The end user a service or admin token speaks for (chooses the A/B test variants). A `user` token is always itself.',
-    minLength: 1,
-    maxLength: MAX_USER_ID_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_USER_ID_LENGTH)
+  @ActingUserIdProperty('The end user a service or admin token speaks for (chooses the A/B test variants). A `user` token is always itself.')
   user_id?: string;
 }
 
@@ -43,7 +36,7 @@ export class MessageSafetyResponse {
   model_version: string;
 
   @ApiProperty({ example: 'a', enum: ['a', 'b'], nullable: true, type: String })
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
 
   @ApiProperty({ example: '6e1f3d2c-8a7b-4c1d-9e2f-3a4b5c6d7e8f', nullable: true, type: String, format: 'uuid' })
   ab_test_id: string | null;
@@ -82,7 +75,7 @@ export class SendMessageResponse {
   confidence: number | null;
 
   @ApiProperty({ example: 'b', enum: ['a', 'b'], nullable: true, type: String, description: "The intent model's A/B test variant" })
-  intent_variant: 'a' | 'b' | null;
+  intent_variant: Variant | null;
 
   @ApiProperty({ example: '3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f', nullable: true, type: String, format: 'uuid' })
   intent_ab_test_id: string | null;

@@ -4,6 +4,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsISO8601, IsNumb
 import { METRIC_NAME_PATTERN } from '../metric-deltas.js';
 import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
 import { MAX_COMPARISON_INPUT_LENGTH, MAX_EVENTS_PER_BATCH, MAX_LABEL_LENGTH, type MetricEvent } from '../metric-events.js';
+import type { Variant } from '../../../common/variant.js';
 
 const FINITE = { allowNaN: false, allowInfinity: false } as const;
 
@@ -16,7 +17,7 @@ const FINITE = { allowNaN: false, allowInfinity: false } as const;
 export class MetricEventDto implements MetricEvent {
   @ApiProperty({ enum: ['a', 'b'], example: 'b' })
   @IsIn(['a', 'b'])
-  variant: 'a' | 'b';
+  variant: Variant;
 
   @ApiPropertyOptional({ minimum: 0, example: 118.5, description: 'Request latency in milliseconds (request outcome)' })
   @IsOptional()

@@ -10,7 +10,7 @@ import { twoProportionTest, type ProportionArm } from './two-proportion-test.js'
 import { sampleMean, sampleVariance, toSampleStats, type Moments, type VariantSnapshot } from './variant-snapshot.js';
 import { welchTTest } from './welch-t-test.js';
 
-/** Everything the results need, as plain data; the metrics service assembles it from the database. */
+/** Everything the results need, as plain data; AbTestResultsService assembles it from the aggregates and the assignments. */
 export interface ResultsInput {
   testId: string;
   status: string;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import type { ModelTypeRecord } from '../model-registry.service.js';
+import type { ModelTypeRecord } from '../model-types.service.js';
 
 export const MODEL_TYPE_NAME = /^[a-z][a-z0-9_]{1,62}$/;
 

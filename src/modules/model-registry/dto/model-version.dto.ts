@@ -1,7 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQuery } from '../../../common/pagination/page.query.js';
-import type { ModelVersionRecord, Page, StageChangeRecord } from '../model-registry.service.js';
+import type { Page } from '../../../common/pagination/page.js';
+import type { ModelVersionRecord } from '../model-version-records.js';
+import type { StageChangeRecord } from '../model-stages.service.js';
 import { STAGES, type Stage } from '../stage-rules.js';
 
 /** src/app.ts API_PREFIX (not imported: app.ts imports every module). */

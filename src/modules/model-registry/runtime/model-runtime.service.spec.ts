@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore } from '../artifact-store.js';
-import type { ModelRegistryService, ModelVersionInfo } from '../model-registry.service.js';
+import type { ModelVersionInfo } from '../model-version-records.js';
+import type { ModelTypesService } from '../model-types.service.js';
+import type { ModelVersionsService } from '../model-versions.service.js';
 import { ModelRegistryError } from '../model-registry.errors.js';
 import { ModelRuntimeService, type ClassifierLoader } from './model-runtime.service.js';
 import type { TextClassifier } from './onnx-classifier.js';
@@ -44,7 +46,7 @@ function harness(options: { capacity?: number; versions?: ModelVersionInfo[]; re
       classifiers.push(classifier);
       return classifier;
     });
-  const runtime = new ModelRuntimeService(registry as unknown as ModelRegistryService, store as unknown as ArtifactStore, { capacity: options.capacity, loader });
+  const runtime = new ModelRuntimeService(registry as unknown as ModelTypesService, registry as unknown as ModelVersionsService, store as unknown as ArtifactStore, { capacity: options.capacity, loader });
   return { runtime, registry, store, loader, classifiers };
 }
 

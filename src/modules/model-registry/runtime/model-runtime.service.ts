@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { ARTIFACT_STORE, ArtifactIntegrityError, ArtifactNotFoundError, type ArtifactStore } from '../artifact-store.js';
 import { ModelRegistryError } from '../model-registry.errors.js';
-import { ModelRegistryService, type ModelVersionInfo } from '../model-registry.service.js';
+import type { ModelVersionInfo } from '../model-version-records.js';
+import { ModelTypesService } from '../model-types.service.js';
+import { ModelVersionsService } from '../model-versions.service.js';
 import { canonicalVersion } from '../semver.js';
 import { loadOnnxClassifier, type TextClassifier } from './onnx-classifier.js';
 
@@ -88,7 +90,8 @@ export class ModelRuntimeService implements OnModuleDestroy {
   private readonly loader: ClassifierLoader;
 
   constructor(
-    private readonly registry: ModelRegistryService,
+    private readonly modelTypes: ModelTypesService,
+    private readonly modelVersions: ModelVersionsService,
     @Inject(ARTIFACT_STORE) private readonly store: ArtifactStore,
     @Optional() @Inject(MODEL_RUNTIME_OPTIONS) options?: ModelRuntimeOptions,
   ) {
@@ -111,7 +114,7 @@ export class ModelRuntimeService implements OnModuleDestroy {
     }
     const canonical = canonicalVersion(version);
     if (!canonical) {
-      if (!(await this.registry.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
+      if (!(await this.modelTypes.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
       throw ModelRegistryError.versionNotFound(modelType, version);
     }
     if (canonical !== version) return this.loadModel(modelType, canonical);
@@ -135,9 +138,9 @@ export class ModelRuntimeService implements OnModuleDestroy {
   }
 
   private async load(modelType: string, version: string): Promise<CachedModel> {
-    const info = await this.registry.findVersion(modelType, version);
+    const info = await this.modelVersions.findVersion(modelType, version);
     if (!info) {
-      if (!(await this.registry.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
+      if (!(await this.modelTypes.modelTypeExists(modelType))) throw ModelRegistryError.typeNotFound(modelType);
       throw ModelRegistryError.versionNotFound(modelType, version);
     }
     const started = performance.now();

@@ -1,6 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Length } from 'class-validator';
-import { MAX_USER_ID_LENGTH } from '../../../common/validation/user-id.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsString, Length } from 'class-validator';
+import { ActingUserIdProperty } from '../../../common/validation/user-id.property.js';
+import type { Variant } from '../../../common/variant.js';
 
 export class SafetyCheckRequest {
   @ApiProperty({ example: 'Can you help me update the card on my account?', minLength: 1, maxLength: 10_000 })
@@ -8,16 +9,9 @@ export class SafetyCheckRequest {
   @Length(1, 10_000)
   text: string;
 
-  @ApiPropertyOptional({
-    example: 'user-42',
-    description:
-      'The end user the check is made for (chooses the A/B test variant). Only service and admin tokens may name another user; a `user` token is always itself.',
-    minLength: 1,
-    maxLength: MAX_USER_ID_LENGTH,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, MAX_USER_ID_LENGTH)
+  @ActingUserIdProperty(
+    'The end user the check is made for (chooses the A/B test variant). Only service and admin tokens may name another user; a `user` token is always itself.',
+  )
   user_id?: string;
 }
 
@@ -38,7 +32,7 @@ export class SafetyCheckResponse {
   model_version: string;
 
   @ApiProperty({ example: 'b', enum: ['a', 'b'], nullable: true, type: String, description: 'The A/B test variant, null outside a test' })
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
 
   @ApiProperty({ example: '6e1f3d2c-8a7b-4c1d-9e2f-3a4b5c6d7e8f', nullable: true, type: String, format: 'uuid' })
   ab_test_id: string | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { predictionBatcher, type NewPrediction } from './prediction-store.js';
+import { predictionBatcher, type NewPrediction } from './prediction.store.js';
 
 function row(i: number): NewPrediction {
   return {

@@ -1,4 +1,4 @@
-import { PredictionStore, type Feedback, type NewPrediction, type StoredPrediction } from './prediction-store.js';
+import { PredictionStore, type Feedback, type NewPrediction, type StoredPrediction } from './prediction.store.js';
 
 interface Row extends StoredPrediction {
   createdAt: number;

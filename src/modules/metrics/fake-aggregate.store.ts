@@ -1,6 +1,6 @@
 import type { Tx } from '../../database/transactions.js';
 import type { AggregateRow } from './aggregate-rows.js';
-import { AggregateStore, FLUSH_ID_RETENTION_DAYS, type LookRow, type MomentsRow, type SeriesRow, type TotalsRows } from './aggregate-store.js';
+import { AggregateStore, FLUSH_ID_RETENTION_DAYS, type LookRow, type MomentsRow, type SeriesRow, type TotalsRows } from './aggregate.store.js';
 import { LogBucketSketch } from './log-bucket-sketch.js';
 import { LATENCY_METRIC } from './metric-deltas.js';
 import type { Segment } from './time-ranges.js';

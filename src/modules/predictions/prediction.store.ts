@@ -3,11 +3,12 @@ import { DataSource } from 'typeorm';
 import { GroupCommitter } from '../../common/batching/group-commit.js';
 import { deleteOlderThan } from '../../database/retention-job.js';
 import { PredictionEntity } from './prediction.entity.js';
+import type { Variant } from '../../common/variant.js';
 
 export interface NewPrediction {
   id: string;
   abTestId: string | null;
-  variant: 'a' | 'b' | null;
+  variant: Variant | null;
   modelType: string;
   modelVersion: string;
   userId: string;
