@@ -25,5 +25,4 @@ EXPOSE 3000
 # Ready = the database answers (GET /health/ready); Node's fetch, so the image needs no curl.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# A 64 MB young generation (semi-space) as `npm start` has: see docs/scaling.md, "App memory".
-CMD ["node", "--max-semi-space-size=64", "dist/src/main.js"]
+CMD ["node", "dist/src/main.js"]

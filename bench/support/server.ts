@@ -109,22 +109,11 @@ export interface StartedApp extends BenchProcess {
   url: string;
 }
 
-/**
- * What `npm start` runs after `node` (its V8 flags, then `dist/src/main.js`), read from package.json
- * so the benches measure the app as it is deployed.
- */
-export function startArgs(): string[] {
-  const packageJson = JSON.parse(fs.readFileSync('package.json', 'utf8')) as { scripts: { start: string } };
-  const [node, ...args] = packageJson.scripts.start.trim().split(/\s+/);
-  if (node !== 'node' || !args.includes('dist/src/main.js')) throw new Error(`npm start is not "node [flags] dist/src/main.js": ${packageJson.scripts.start}`);
-  return args;
-}
-
-/** Starts the compiled app as `npm start` does (`startArgs()`) on a free port, pinned to core 0, and waits until /health/ready answers. */
+/** Starts the compiled app (`dist/src/main.js`) on a free port, pinned to core 0, and waits until /health/ready answers. */
 export async function startApp(env: Omit<AppEnv, 'port'>): Promise<StartedApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const server = spawnPinned(startArgs(), appEnv({ ...env, port }), ['ignore', 'pipe', 'pipe']);
+  const server = spawnPinned(['dist/src/main.js'], appEnv({ ...env, port }), ['ignore', 'pipe', 'pipe']);
   let output = '';
   server.child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   server.child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
