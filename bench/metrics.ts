@@ -289,7 +289,7 @@ async function main(): Promise<void> {
           status: 'active',
           computedAt: new Date(),
           split: { a: 0.5, b: 0.5 },
-          assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 100_000, b: 100_300 }],
+          assignmentsBySplitVersion: [{ split: { a: 0.5, b: 0.5 }, a: 100_000, b: 100_300 }],
           metricDeclarations: [{ name: 'accuracy', higher_is_better: true }],
           criteria: { min_requests: 10_000, max_error_rate: 0.01, max_latency_ms: 200 },
           current,

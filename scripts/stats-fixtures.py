@@ -305,14 +305,14 @@ def rate_cases():
 
 # --- sample ratio mismatch ---------------------------------------------------------------------
 
-def srm_case(phases, label):
-    obs = np.array([sum(p["a"] for p in phases), sum(p["b"] for p in phases)], dtype=float)
+def srm_case(versions, label):
+    obs = np.array([sum(p["a"] for p in versions), sum(p["b"] for p in versions)], dtype=float)
     exp = np.zeros(2)
-    for p in phases:
+    for p in versions:
         total_share = p["split"]["a"] + p["split"]["b"]
         n = p["a"] + p["b"]
         exp += n * np.array([p["split"]["a"], p["split"]["b"]]) / total_share
-    case = {"label": label, "phases": phases}
+    case = {"label": label, "splitVersions": versions}
     if obs.sum() == 0:
         case["expected"] = {"expected_share": None, "chi_square": None, "p_value": None, "mismatch": False}
         return case
@@ -335,9 +335,9 @@ def srm_cases():
         srm_case([ph(50, 50, 1000, 1000)], "perfect match, percentages"),
         srm_case([ph(0.5, 0.5, 1000, 1200)], "mismatch"),
         srm_case([ph(0.1, 0.9, 1000, 9000), ph(0.5, 0.5, 5000, 5000)], "ramp 10/90 -> 50/50, consistent"),
-        srm_case([ph(0.1, 0.9, 1000, 9000), ph(0.5, 0.5, 5000, 5600)], "ramp with mismatch in phase 2"),
+        srm_case([ph(0.1, 0.9, 1000, 9000), ph(0.5, 0.5, 5000, 5600)], "ramp with mismatch under split version 2"),
         srm_case([ph(10, 90, 1000, 9000), ph(50, 50, 9000, 1000)], "ramp; today's split alone would hide the mismatch"),
-        srm_case([ph(0.2, 0.8, 40, 160), ph(0.3, 0.7, 310, 690), ph(0.5, 0.5, 2480, 2520)], "three phases"),
+        srm_case([ph(0.2, 0.8, 40, 160), ph(0.3, 0.7, 310, 690), ph(0.5, 0.5, 2480, 2520)], "three split versions"),
         srm_case([ph(0.5, 0.5, 50000000, 50010000)], "large counts"),
         srm_case([ph(0.5, 0.5, 5000000, 5100000)], "large counts, extreme mismatch"),
         srm_case([ph(1, 0, 500, 0)], "all traffic to a"),
@@ -456,7 +456,7 @@ def results_case(rng):
         }
         metrics.append(entry)
 
-    phases = [
+    versions = [
         {"split": {"a": 0.1, "b": 0.9}, "a": 310, "b": 2690},
         {"split": {"a": 0.5, "b": 0.5}, "a": 2540, "b": 2560},
     ]
@@ -466,13 +466,13 @@ def results_case(rng):
             "status": "active",
             "computedAt": "2026-03-01T12:00:00.000Z",
             "split": {"a": 0.5, "b": 0.5},
-            "assignmentPhases": phases,
+            "assignmentsBySplitVersion": versions,
             "metricDeclarations": [{"name": "accuracy", "higher_is_better": True}],
             "criteria": {"min_requests": target_n, "max_error_rate": 0.05, "max_latency_ms": 500, "min_improvement": 0.01},
             "current": snaps[-1],
             "looks": snaps[:-1],
         },
-        "expected": {"sample_ratio": srm_case(phases, "results")["expected"], "metrics": metrics},
+        "expected": {"sample_ratio": srm_case(versions, "results")["expected"], "metrics": metrics},
     }
 
 

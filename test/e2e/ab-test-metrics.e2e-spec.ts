@@ -46,7 +46,7 @@ const SCIPY_HANDLE_TIME = { p_value: 0.14802788180389803, ci95: [-39.87733798205
 const ERROR_RATE_CASE = scipyReference.two_proportion[0]!; // a 5/1000, b 3/1012: the contract example
 const ACCURACY_CASE = scipyReference.welch.find((c) => c.source === 'samples:0/1 accuracy')!; // a 1186/1500, b 1286/1550
 const SRM_CASE = scipyReference.sample_ratio[0]!; // 1000 / 1012 at 50/50
-const RAMP_SRM_CASE = scipyReference.sample_ratio.find((c) => c.label === 'ramp with mismatch in phase 2')!;
+const RAMP_SRM_CASE = scipyReference.sample_ratio.find((c) => c.label === 'ramp with mismatch under split version 2')!;
 const GUARDRAIL_CASE = scipyReference.rate_exceeds[0]!; // 60 errors in 300 requests against 1%
 
 function expectScipy(actual: number | null | undefined, expected: number | null, label: string): void {
@@ -147,8 +147,8 @@ describe('A/B test metrics over HTTP', () => {
         metrics: [{ name: 'accuracy', higher_is_better: true }, { name: 'handle_time', higher_is_better: false }],
         criteria: { min_requests: 1000, max_error_rate: 0.01, max_latency_ms: 200, min_improvement: 0.01 },
       });
-      await insertAssignments(testId, 'a', SRM_CASE.phases[0]!.a);
-      await insertAssignments(testId, 'b', SRM_CASE.phases[0]!.b);
+      await insertAssignments(testId, 'a', SRM_CASE.splitVersions[0]!.a);
+      await insertAssignments(testId, 'b', SRM_CASE.splitVersions[0]!.b);
       const events = knownEvents(new Date().toISOString());
       const half = Math.floor(events.length / 2);
       const first = await post(testId, { events: events.slice(0, half) }).expect(200);
@@ -495,15 +495,15 @@ describe('A/B test metrics over HTTP', () => {
     it('counts each assignment against the split in force when it was made', async () => {
       const testId = await startTest({ traffic_split: { a: 0.1, b: 0.9 } });
       await t.http().patch(`/api/v1/ab-tests/${testId}/traffic-split`).set(admin()).send({ a: 0.5, b: 0.5 }).expect(200);
-      const [phase1, phase2] = RAMP_SRM_CASE.phases;
-      await insertAssignments(testId, 'a', phase1!.a, 1);
-      await insertAssignments(testId, 'b', phase1!.b, 1);
-      await insertAssignments(testId, 'a', phase2!.a, 2);
-      await insertAssignments(testId, 'b', phase2!.b, 2);
+      const [version1, version2] = RAMP_SRM_CASE.splitVersions;
+      await insertAssignments(testId, 'a', version1!.a, 1);
+      await insertAssignments(testId, 'b', version1!.b, 1);
+      await insertAssignments(testId, 'a', version2!.a, 2);
+      await insertAssignments(testId, 'b', version2!.b, 2);
 
       const res = await t.http().get(`/api/v1/ab-tests/${testId}/results`).set(admin()).expect(200);
       const srm = res.body.sample_ratio;
-      expect(srm.observed).toEqual({ a: phase1!.a + phase2!.a, b: phase1!.b + phase2!.b });
+      expect(srm.observed).toEqual({ a: version1!.a + version2!.a, b: version1!.b + version2!.b });
       expectScipy(srm.expected.a, RAMP_SRM_CASE.expected.expected_share, 'expected share');
       expectScipy(srm.chi_square, RAMP_SRM_CASE.expected.chi_square, 'chi_square');
       expectScipy(srm.p_value, RAMP_SRM_CASE.expected.p_value, 'p_value');
@@ -516,7 +516,7 @@ describe('A/B test metrics over HTTP', () => {
       expect(res.body.recommendation.reasons.join(' ')).toMatch(/sample ratio/i);
     });
 
-    it('a ramp with assignments matching each phase is no mismatch', async () => {
+    it('a ramp with assignments matching each split version is no mismatch', async () => {
       const testId = await startTest({ traffic_split: { a: 0.1, b: 0.9 } });
       await t.http().patch(`/api/v1/ab-tests/${testId}/traffic-split`).set(admin()).send({ a: 0.5, b: 0.5 }).expect(200);
       await insertAssignments(testId, 'a', 100, 1);

@@ -112,11 +112,11 @@ describe('A/B test assignment', () => {
     const freshB = fresh.filter((answer) => answer?.variant === 'b').length / newcomers.length;
     expect(freshB).toBeGreaterThan(0.45);
     expect(freshB).toBeLessThan(0.55);
-    const phases = (await t.dataSource.query(
+    const versions = (await t.dataSource.query(
       `SELECT split_version, count(*)::int AS n FROM ab_test_assignments WHERE ab_test_id = $1 GROUP BY split_version ORDER BY split_version`,
       [testId],
     )) as Array<{ split_version: number; n: number }>;
-    expect(phases).toEqual([
+    expect(versions).toEqual([
       { split_version: 1, n: 2000 },
       { split_version: 2, n: 2000 },
     ]);

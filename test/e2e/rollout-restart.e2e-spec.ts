@@ -135,7 +135,7 @@ describe('a rollout across instances, kill -9 and a restart', () => {
       expect(events.map((e: { after: { rollout: { to_step: number } } }) => e.after.rollout.to_step)).toEqual([1, 2, 3, 4]);
       const { rows } = await client.query('SELECT split_version, split_history FROM ab_tests WHERE id = $1', [id]);
       expect(rows[0].split_version).toBe(5);
-      expect(rows[0].split_history.map((phase: { version: number; b: number }) => [phase.version, phase.b])).toEqual(STEPS.map((share, i) => [i + 1, share]));
+      expect(rows[0].split_history.map((entry: { version: number; b: number }) => [entry.version, entry.b])).toEqual(STEPS.map((share, i) => [i + 1, share]));
 
       // One log line per step across the instances, and the restarted one took the step after it came back.
       const steps = (server: ServerProcess) => (server.output().match(/rollout step \d → \d/g) ?? []).length;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
+import type { SplitVersionAssignments } from '../../metrics/stats/sample-ratio.js';
 import { splitVersionCounts, type AssignmentCount } from './split-version-counts.js';
 import type { SplitHistoryEntry } from '../entities/ab-test.entity.js';
 import type { Variant } from '../../../common/variant.js';
@@ -12,7 +12,7 @@ const RAMP: SplitHistoryEntry[] = [
 const row = (splitVersion: number, variant: Variant, count: number): AssignmentCount => ({ splitVersion, variant, count });
 
 describe('splitVersionCounts', () => {
-  it.each<[string, AssignmentCount[], SplitHistoryEntry[], AssignmentPhase[]]>([
+  it.each<[string, AssignmentCount[], SplitHistoryEntry[], SplitVersionAssignments[]]>([
     ['no assignments', [], RAMP, []],
     ['one split', [row(1, 'a', 1000), row(1, 'b', 1012)], [{ version: 1, a: 0.5, b: 0.5, since }], [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }]],
     [
@@ -25,7 +25,7 @@ describe('splitVersionCounts', () => {
       ],
     ],
     [
-      'rows in any order, phases in version order',
+      'rows in any order, versions in version order',
       [row(2, 'b', 7), row(1, 'b', 3), row(2, 'a', 5), row(1, 'a', 1)],
       [...RAMP].reverse(),
       [
@@ -33,7 +33,7 @@ describe('splitVersionCounts', () => {
         { split: { a: 0.5, b: 0.5 }, a: 5, b: 7 },
       ],
     ],
-    ['only one variant assigned in a phase', [row(2, 'b', 4)], RAMP, [{ split: { a: 0.5, b: 0.5 }, a: 0, b: 4 }]],
+    ['only one variant assigned under one split version', [row(2, 'b', 4)], RAMP, [{ split: { a: 0.5, b: 0.5 }, a: 0, b: 4 }]],
     ['duplicate rows add up', [row(1, 'a', 2), row(1, 'a', 3)], RAMP, [{ split: { a: 0.1, b: 0.9 }, a: 5, b: 0 }]],
     [
       'a version missing from the history: the latest earlier split',
@@ -43,7 +43,7 @@ describe('splitVersionCounts', () => {
     ],
     ['no history at all: the current split', [row(1, 'a', 8), row(1, 'b', 2)], [], [{ split: { a: 0.8, b: 0.2 }, a: 8, b: 2 }]],
     [
-      'a version before every recorded phase: the current split',
+      'a version before every recorded split version: the current split',
       [row(1, 'a', 1)],
       [{ version: 2, a: 0.3, b: 0.7, since }],
       [{ split: { a: 0.8, b: 0.2 }, a: 1, b: 0 }],

@@ -1,4 +1,4 @@
-import type { AssignmentPhase } from '../../metrics/stats/sample-ratio.js';
+import type { SplitVersionAssignments } from '../../metrics/stats/sample-ratio.js';
 import type { TrafficSplit } from './bucketing.js';
 import type { SplitHistoryEntry } from '../entities/ab-test.entity.js';
 import type { Variant } from '../../../common/variant.js';
@@ -14,22 +14,22 @@ export interface AssignmentCount {
  * The sample-ratio input: assignment counts grouped by the split in force when they were made.
  * Each split version maps to its entry in `split_history`. A version the history does not hold
  * (rows written before the history existed) counts against the latest earlier split, and with
- * none, against the current one. Phases come back in split-version order.
+ * none, against the current one. Entries come back in split-version order.
  */
-export function splitVersionCounts(counts: readonly AssignmentCount[], history: readonly SplitHistoryEntry[], current: TrafficSplit): AssignmentPhase[] {
+export function splitVersionCounts(counts: readonly AssignmentCount[], history: readonly SplitHistoryEntry[], current: TrafficSplit): SplitVersionAssignments[] {
   const byVersion = new Map<number, { a: number; b: number }>();
   for (const { splitVersion, variant, count } of counts) {
-    let phase = byVersion.get(splitVersion);
-    if (phase === undefined) {
-      phase = { a: 0, b: 0 };
-      byVersion.set(splitVersion, phase);
+    let tally = byVersion.get(splitVersion);
+    if (tally === undefined) {
+      tally = { a: 0, b: 0 };
+      byVersion.set(splitVersion, tally);
     }
-    phase[variant] += count;
+    tally[variant] += count;
   }
-  const phases = [...history].sort((x, y) => x.version - y.version);
+  const sortedHistory = [...history].sort((x, y) => x.version - y.version);
   const splitOf = (version: number): TrafficSplit => {
     let found: SplitHistoryEntry | undefined;
-    for (const phase of phases) if (phase.version <= version) found = phase;
+    for (const entry of sortedHistory) if (entry.version <= version) found = entry;
     return found ? { a: found.a, b: found.b } : { a: current.a, b: current.b };
   };
   return [...byVersion.entries()]

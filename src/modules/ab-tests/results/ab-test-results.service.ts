@@ -75,7 +75,7 @@ export class AbTestResultsService {
       status: test.status,
       computedAt: now,
       split: test.trafficSplit,
-      assignmentPhases: splitVersionCounts(counts, test.splitHistory, test.trafficSplit),
+      assignmentsBySplitVersion: splitVersionCounts(counts, test.splitHistory, test.trafficSplit),
       metricDeclarations: test.metricDefinitions,
       criteria: test.criteria,
       current: totals.snapshot,

@@ -17,7 +17,7 @@ function baseInput(overrides: Partial<ResultsInput> = {}): ResultsInput {
     status: 'active',
     computedAt: new Date('2026-03-01T12:00:00Z'),
     split: { a: 0.5, b: 0.5 },
-    assignmentPhases: [],
+    assignmentsBySplitVersion: [],
     metricDeclarations: [],
     criteria: null,
     current: { a: buildSnapshot(), b: buildSnapshot() },
@@ -59,7 +59,7 @@ describe('computeResults for any aggregates', () => {
           baseInput({
             current,
             looks: earlier,
-            assignmentPhases: [{ split: { a: 0.3, b: 0.7 }, a: current.a.requests, b: current.b.requests }],
+            assignmentsBySplitVersion: [{ split: { a: 0.3, b: 0.7 }, a: current.a.requests, b: current.b.requests }],
             metricDeclarations: [{ name: 'csat', higher_is_better: false }],
             criteria: { min_requests: 100, max_error_rate: 0.05, max_latency_ms: 300, min_improvement: 0.01 },
           });

@@ -14,7 +14,7 @@ function baseInput(overrides: Partial<ResultsInput> = {}): ResultsInput {
     status: 'active',
     computedAt: new Date('2026-03-01T12:00:00Z'),
     split: { a: 0.5, b: 0.5 },
-    assignmentPhases: [],
+    assignmentsBySplitVersion: [],
     metricDeclarations: [],
     criteria: null,
     current: { a: buildSnapshot(), b: buildSnapshot() },
@@ -74,7 +74,7 @@ describe('computeResults against scipy.stats (whole document)', () => {
     expect((latency.b as LatencyArmSummary).p95).toBe(input.current.b.latency.p95);
   });
 
-  it('tests the sample ratio across the two split phases', () => {
+  it('tests the sample ratio across the two split versions', () => {
     expectClose(doc.sample_ratio.chi_square, expected.sample_ratio.chi_square, 'chi_square');
     expectClose(doc.sample_ratio.p_value, expected.sample_ratio.p_value, 'p_value');
     expectClose(doc.sample_ratio.expected.a, expected.sample_ratio.expected_share!, 'expected share');
@@ -105,7 +105,7 @@ describe('computeResults on the contract example', () => {
   beforeEach(() => {
     doc = computeResults(
       baseInput({
-        assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }],
+        assignmentsBySplitVersion: [{ split: { a: 0.5, b: 0.5 }, a: 1000, b: 1012 }],
         criteria: { min_requests: 10000 },
         current: { a: buildSnapshot({ requests: 1000, errors: 5 }), b: buildSnapshot({ requests: 1012, errors: 3 }) },
       }),

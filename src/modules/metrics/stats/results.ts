@@ -5,7 +5,7 @@ import { alwaysValidPValue, DEFAULT_TARGET_N, SEQUENTIAL_ALPHA } from './msprt.j
 import { recommend } from './recommendation.js';
 import { meanSequentialPValue, proportionSequentialPValue } from './sequential-p-value.js';
 import type { ArmSummary, MetricResult, ResultsDocument } from './results-document.js';
-import { sampleRatioMismatch, type AssignmentPhase, type TrafficSplit } from './sample-ratio.js';
+import { sampleRatioMismatch, type SplitVersionAssignments, type TrafficSplit } from './sample-ratio.js';
 import { twoProportionTest, type ProportionArm } from './two-proportion-test.js';
 import { sampleMean, sampleVariance, toSampleStats, type Moments, type VariantSnapshot } from './variant-snapshot.js';
 import { welchTTest } from './welch-t-test.js';
@@ -18,7 +18,7 @@ export interface ResultsInput {
   /** The split in force now; only used for the expected shares before any assignment. */
   split: TrafficSplit;
   /** Assignment counts per split that was in force, in any order. */
-  assignmentPhases: AssignmentPhase[];
+  assignmentsBySplitVersion: SplitVersionAssignments[];
   /** Custom metrics declared at creation, in declaration order. */
   metricDeclarations: MetricDeclaration[];
   criteria: Criteria | null;
@@ -69,7 +69,7 @@ export function computeResults(input: ResultsInput): ResultsDocument {
     b: primary.b.mean,
   });
   const breaches = guardrailBreaches({ criteria, b: current.b, latencyExceedances: input.latencyExceedances });
-  const sampleRatio = sampleRatioMismatch(input.assignmentPhases, input.split);
+  const sampleRatio = sampleRatioMismatch(input.assignmentsBySplitVersion, input.split);
 
   return {
     test_id: input.testId,

@@ -7,14 +7,14 @@ const expectClose = (actual: number | null | undefined, expected: number | null,
 
 describe('sampleRatioMismatch against scipy.stats.chisquare', () => {
   it.each(scipyReference.sample_ratio.map((c) => [c.label, c] as const))('%s', (_label, c) => {
-    const result = sampleRatioMismatch(c.phases, { a: 0.5, b: 0.5 });
+    const result = sampleRatioMismatch(c.splitVersions, { a: 0.5, b: 0.5 });
     expectClose(result.chi_square, c.expected.chi_square, 'chi_square');
     expectClose(result.p_value, c.expected.p_value, 'p_value');
     if (c.expected.expected_share !== null) {
       expectClose(result.expected.a, c.expected.expected_share, 'expected share of a');
       expectClose(result.expected.a + result.expected.b, 1, 'shares sum to 1');
     }
-    expect(result.observed).toEqual({ a: c.phases.reduce((s, p) => s + p.a, 0), b: c.phases.reduce((s, p) => s + p.b, 0) });
+    expect(result.observed).toEqual({ a: c.splitVersions.reduce((s, p) => s + p.a, 0), b: c.splitVersions.reduce((s, p) => s + p.b, 0) });
     // The fixture decides at α = 0.001 on its own (scripts/stats-fixtures.py), not with our constant.
     expect(result.mismatch).toBe(c.expected.mismatch);
   });
@@ -27,37 +27,37 @@ describe('sampleRatioMismatch against scipy.stats.chisquare', () => {
   ] as const)('%s', (label, p, mismatch) => {
     const c = scipyReference.sample_ratio.find((x) => x.label === label)!;
     expect(c.expected.p_value).toBeCloseTo(p, 4);
-    const result = sampleRatioMismatch(c.phases, { a: 0.5, b: 0.5 });
+    const result = sampleRatioMismatch(c.splitVersions, { a: 0.5, b: 0.5 });
     expectClose(result.p_value, c.expected.p_value, 'p_value');
     expect(result.mismatch).toBe(mismatch);
   });
 });
 
 describe('sample ratio across split changes', () => {
-  const naive = (phases: Array<{ a: number; b: number }>, share: number) => {
-    const a = phases.reduce((s, p) => s + p.a, 0);
-    const b = phases.reduce((s, p) => s + p.b, 0);
+  const naive = (versions: Array<{ a: number; b: number }>, share: number) => {
+    const a = versions.reduce((s, p) => s + p.a, 0);
+    const b = versions.reduce((s, p) => s + p.b, 0);
     return chiSquareGoodnessOfFit([a, b], [(a + b) * share, (a + b) * (1 - share)]).pValue;
   };
 
   it('does not flag a clean ramp that pooling against today’s split would flag', () => {
-    const phases = [
+    const versions = [
       { split: { a: 0.1, b: 0.9 }, a: 1000, b: 9000 },
       { split: { a: 0.5, b: 0.5 }, a: 5000, b: 5000 },
     ];
-    expect(naive(phases, 0.5)).toBeLessThan(0.001);
-    const result = sampleRatioMismatch(phases, { a: 0.5, b: 0.5 });
+    expect(naive(versions, 0.5)).toBeLessThan(0.001);
+    const result = sampleRatioMismatch(versions, { a: 0.5, b: 0.5 });
     expect(result.mismatch).toBe(false);
     expect(result.expected).toEqual({ a: 0.3, b: 0.7 });
   });
 
-  it('flags a broken phase that pooling against today’s split would hide', () => {
-    const phases = [
+  it('flags a broken split version that pooling against today’s split would hide', () => {
+    const versions = [
       { split: { a: 10, b: 90 }, a: 1000, b: 9000 },
       { split: { a: 50, b: 50 }, a: 9000, b: 1000 },
     ];
-    expect(naive(phases, 0.5)).toBe(1);
-    expect(sampleRatioMismatch(phases, { a: 50, b: 50 }).mismatch).toBe(true);
+    expect(naive(versions, 0.5)).toBe(1);
+    expect(sampleRatioMismatch(versions, { a: 50, b: 50 }).mismatch).toBe(true);
   });
 
   it('treats 10/90 and 0.1/0.9 alike', () => {

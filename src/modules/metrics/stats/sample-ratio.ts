@@ -6,8 +6,8 @@ export interface TrafficSplit {
   b: number;
 }
 
-/** Assignments made while one traffic split was in force. */
-export interface AssignmentPhase {
+/** Assignments made while one traffic split was in force (one split version). */
+export interface SplitVersionAssignments {
   split: TrafficSplit;
   a: number;
   b: number;
@@ -21,7 +21,7 @@ export interface ChiSquareResult {
 }
 
 export interface SampleRatioResult {
-  /** Expected share of assignments per arm (blended across phases by their sizes). */
+  /** Expected share of assignments per arm (blended across split versions by their sizes). */
   expected: { a: number; b: number };
   observed: { a: number; b: number };
   chi_square: number | null;
@@ -59,23 +59,23 @@ export function chiSquareGoodnessOfFit(observed: readonly number[], expected: re
 
 /**
  * Sample ratio mismatch across split changes: each assignment counts against the split in force
- * when it was made, so the expected count per arm is Σ_phases n_phase · share_phase. Pooling all
+ * when it was made, so the expected count per arm is Σ_v n_v · share_v over the split versions v. Pooling all
  * assignments against today's split would flag every ramp as a mismatch (and could hide a real one).
  * With no assignments the expected shares are today's split and there is nothing to test.
  */
-export function sampleRatioMismatch(phases: readonly AssignmentPhase[], currentSplit: TrafficSplit): SampleRatioResult {
+export function sampleRatioMismatch(versions: readonly SplitVersionAssignments[], currentSplit: TrafficSplit): SampleRatioResult {
   let observedA = 0;
   let observedB = 0;
   let expectedA = 0;
   let expectedB = 0;
-  for (const phase of phases) {
-    const total = phase.split.a + phase.split.b;
+  for (const version of versions) {
+    const total = version.split.a + version.split.b;
     if (!(total > 0)) throw new RangeError('a traffic split must have a positive total');
-    const n = phase.a + phase.b;
-    observedA += phase.a;
-    observedB += phase.b;
-    expectedA += (n * phase.split.a) / total;
-    expectedB += (n * phase.split.b) / total;
+    const n = version.a + version.b;
+    observedA += version.a;
+    observedB += version.b;
+    expectedA += (n * version.split.a) / total;
+    expectedB += (n * version.split.b) / total;
   }
   const observed = { a: observedA, b: observedB };
   if (observedA + observedB === 0) {

@@ -49,7 +49,7 @@ export interface RateCase {
 
 export interface SampleRatioCase {
   label: string;
-  phases: Array<{ split: { a: number; b: number }; a: number; b: number }>;
+  splitVersions: Array<{ split: { a: number; b: number }; a: number; b: number }>;
   /** mismatch: p < 0.001, decided by the fixture script. */
   expected: { expected_share: number | null; chi_square: number | null; p_value: number | null; mismatch: boolean };
 }

@@ -70,7 +70,7 @@ function simulate(tests: number, seed: number, latencyShiftB: number): Shares {
         status: 'active',
         computedAt: new Date(0),
         split: { a: 0.5, b: 0.5 },
-        assignmentPhases: [{ split: { a: 0.5, b: 0.5 }, a: arms.a.requests, b: arms.b.requests }],
+        assignmentsBySplitVersion: [{ split: { a: 0.5, b: 0.5 }, a: arms.a.requests, b: arms.b.requests }],
         metricDeclarations: [],
         // The mixture is tuned to the horizon, the most aggressive honest choice.
         criteria: { min_requests: BATCHES * PER_BATCH },
