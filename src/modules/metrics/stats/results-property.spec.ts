@@ -1,43 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, momentsFrom } from './build-snapshot.js';
-import { computeResults, type ResultsInput } from './results.js';
-import type { MetricResult } from './results-document.js';
+import { computeResults } from './results.js';
 import type { VariantSnapshot } from './variant-snapshot.js';
+import { baseInput, byName, nonFinitePaths } from './results-spec-support.js';
 
 /*
  * Properties of the whole results document over random aggregates. Its own file so the mutation
  * run (vitest.mutation.config.ts) can leave it out: it computes ~1,500 documents and would rerun
  * for nearly every mutant of the statistics; the example specs carry the mutation score.
  */
-
-function baseInput(overrides: Partial<ResultsInput> = {}): ResultsInput {
-  return {
-    testId: 'test-1',
-    status: 'active',
-    computedAt: new Date('2026-03-01T12:00:00Z'),
-    split: { a: 0.5, b: 0.5 },
-    assignmentsBySplitVersion: [],
-    metricDeclarations: [],
-    criteria: null,
-    current: { a: buildSnapshot(), b: buildSnapshot() },
-    ...overrides,
-  };
-}
-
-const byName = (metrics: MetricResult[], name: string): MetricResult => {
-  const found = metrics.find((m) => m.name === name);
-  expect(found, name).toBeDefined();
-  return found!;
-};
-
-/** Paths of every number in the document that JSON cannot carry. */
-function nonFinitePaths(value: unknown, path = '$'): string[] {
-  if (typeof value === 'number') return Number.isFinite(value) ? [] : [path];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nonFinitePaths(v, `${path}[${i}]`));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nonFinitePaths(v, `${path}.${k}`));
-  return [];
-}
 
 describe('computeResults for any aggregates', () => {
   const count = fc.integer({ min: 0, max: 2_000_000 });
