@@ -25,7 +25,7 @@ export interface StageChangeRecord {
 export interface PromoteVersionOptions {
   modelType: string;
   version: string;
-  stage: 'none' | 'staging' | 'production' | 'archived';
+  stage: Stage;
   actor: string;
   reason?: string | null;
   /** Run in the caller's transaction (the notification goes out at its commit). */

@@ -1,11 +1,12 @@
 import type { ModelVersionEntity } from './model-version.entity.js';
+import type { Stage } from './stage-rules.js';
 
 /** What other modules need to know about a model version. */
 export interface ModelVersionInfo {
   id: string;
   modelType: string;
   version: string;
-  stage: 'none' | 'staging' | 'production' | 'archived';
+  stage: Stage;
   format: string;
   sha256: string;
   metadata: Record<string, unknown>;
