@@ -16,17 +16,14 @@ export class FakeAssignmentStore extends AssignmentStore {
 
   insertIfActive(batch: readonly NewAssignment[]): Promise<StoredAssignment[]> {
     this.insertStatements++;
-    const seen: StoredAssignment[] = [];
+    const inserted: StoredAssignment[] = [];
     for (const entry of batch) {
       const key = `${entry.testId}\u0000${entry.userId}`;
-      const existing = this.rows.get(key);
-      if (existing) seen.push({ testId: existing.testId, userId: existing.userId, variant: existing.variant });
-      else if (this.isActive(entry.testId)) {
-        this.rows.set(key, { ...entry });
-        seen.push({ testId: entry.testId, userId: entry.userId, variant: entry.variant });
-      }
+      if (this.rows.has(key) || !this.isActive(entry.testId)) continue;
+      this.rows.set(key, { ...entry });
+      inserted.push({ testId: entry.testId, userId: entry.userId, variant: entry.variant });
     }
-    return Promise.resolve(seen);
+    return Promise.resolve(inserted);
   }
 
   read(pairs: ReadonlyArray<{ testId: string; userId: string }>): Promise<StoredAssignment[]> {
