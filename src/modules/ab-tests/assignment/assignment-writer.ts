@@ -5,8 +5,13 @@ import type { Variant } from '../../../common/variant.js';
 
 /** Rows per INSERT: large enough to absorb a burst, small enough to keep one statement short. */
 const MAX_BATCH = 1000;
-/** Statements in flight at once; further requests queue and coalesce into the next batch. */
-const MAX_IN_FLIGHT = 4;
+/**
+ * One statement in flight; requests arriving meanwhile queue and form the next batch. Each
+ * statement costs PostgreSQL ~250–400 µs of CPU before its first row (mostly the commit), so
+ * bigger batches are cheaper per user: under 32 concurrent new users, one in flight made 16 users
+ * per commit where four made ~10 (bench:assign prints it), and the batch grows with the load.
+ */
+const MAX_IN_FLIGHT = 1;
 
 interface QueuedAssignment extends NewAssignment {
   key: string;
@@ -62,8 +67,8 @@ export class AssignmentWriter {
     const stored = new Map<string, Variant>();
     for (const row of rows) stored.set(`${row.testId}\u0000${row.userId}`, row.variant);
 
-    // A conflict with a row committed after this statement's snapshot was taken is skipped by the
-    // insert yet invisible to its read-back: read those again, with a fresh snapshot.
+    // A pair the insert skipped is stored already (by another request or instance, or before this
+    // instance's cache knew it) or its test is no longer active: read it, with a fresh snapshot.
     const missing = batch.filter((entry) => !stored.has(entry.key));
     if (missing.length > 0) {
       const late = await this.store.read(missing);
