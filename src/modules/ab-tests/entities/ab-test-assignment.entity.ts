@@ -1,16 +1,17 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { Variant } from '../../../common/variant.js';
 
-/** The sticky fact that a user gets a variant of a test; unique per (test, user). */
+/** The sticky fact that a user gets a variant of a test; keyed by (test, user). */
 @Entity({ name: 'ab_test_assignments' })
 export class AbTestAssignment {
-  @PrimaryGeneratedColumn('uuid')
+  /** A random id (the seed document's column); the key is (abTestId, userId). */
+  @Column('uuid', { default: () => 'gen_random_uuid()' })
   id: string;
 
-  @Column('uuid', { name: 'ab_test_id' })
+  @PrimaryColumn('uuid', { name: 'ab_test_id' })
   abTestId: string;
 
-  @Column('varchar', { name: 'user_id', length: 255 })
+  @PrimaryColumn('varchar', { name: 'user_id', length: 255 })
   userId: string;
 
   @Column({ type: 'enum', enum: ['a', 'b'], enumName: 'ab_test_variant' })
