@@ -7,6 +7,7 @@
  * database instead of ~0.2×. The plans must reach rows through the (ab_test_id, user_id) key only.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AssignmentNaturalKey1764000000158 } from '../../src/database/migrations/1764000000158-assignment-natural-key.js';
 import { ASSIGNMENT_STATEMENTS } from '../../src/modules/ab-tests/assignment/assignment.store.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
 
@@ -53,5 +54,26 @@ describe('assignment store statements on a young table', () => {
     const plan = await genericPlan(ASSIGNMENT_STATEMENTS.read.text, 'uuid[], varchar[]');
     expect(plan).toMatch(/Index (Only )?Scan using ab_test_assignments_pkey on ab_test_assignments/);
     expect(plan).not.toMatch(/Seq Scan on ab_test_assignments/);
+  });
+
+  it('the primary key is (ab_test_id, user_id), and migration 1764000000158 reverts and re-applies', async () => {
+    const keyColumns = async (): Promise<string[]> =>
+      (
+        (await t.dataSource.query(
+          `SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+            WHERE i.indrelid = 'ab_test_assignments'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
+        )) as Array<{ attname: string }>
+      ).map((row) => row.attname);
+    expect(await keyColumns()).toEqual(['ab_test_id', 'user_id']);
+    const migration = new AssignmentNaturalKey1764000000158();
+    const runner = t.dataSource.createQueryRunner();
+    try {
+      await migration.down(runner);
+      expect(await keyColumns()).toEqual(['id']);
+      await migration.up(runner);
+      expect(await keyColumns()).toEqual(['ab_test_id', 'user_id']);
+    } finally {
+      await runner.release();
+    }
   });
 });
