@@ -50,9 +50,8 @@ export class AssignmentWriter {
     const existing = this.pending.get(key);
     if (existing) return existing;
     const promise = this.committer.submit({ key, testId, userId, variant, splitVersion });
+    // Forgotten by write() when its statement has finished (no reaction per user on the promise).
     this.pending.set(key, promise);
-    const forget = () => this.pending.delete(key);
-    promise.then(forget, forget);
     return promise;
   }
 
@@ -63,6 +62,15 @@ export class AssignmentWriter {
   }
 
   private async write(batch: QueuedAssignment[]): Promise<Array<Variant | null>> {
+    try {
+      return await this.storeBatch(batch);
+    } finally {
+      // Stored or failed: a later request for these pairs starts afresh (and finds the row).
+      for (const entry of batch) this.pending.delete(entry.key);
+    }
+  }
+
+  private async storeBatch(batch: QueuedAssignment[]): Promise<Array<Variant | null>> {
     const rows = await this.store.insertIfActive(batch);
     const stored = new Map<string, Variant>();
     for (const row of rows) stored.set(`${row.testId}\u0000${row.userId}`, row.variant);
