@@ -8,6 +8,8 @@ import { TestTokens } from '../support/tokens.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const STEPS = [0.1, 0.2, 0.3, 0.4, 0.5];
+/** More than a step's minimum time (step_min_seconds 3): a running instance would have taken the next step by then. */
+const STEP_SECONDS_PLUS_MARGIN_MS = 3_500;
 
 /**
  * The compiled service, several processes on one database: a rollout keeps going while an instance
@@ -70,7 +72,9 @@ describe('a rollout across instances, kill -9 and a restart', () => {
         model_type: 'safety_classifier',
         variant_a: 'v1.0.0',
         variant_b: 'v2.0.0',
-        rollout: { steps: STEPS, step_min_seconds: 1, step_min_requests: 5 },
+        // 3 s a step: long enough that the surviving instance cannot take step 4 while it is being
+        // stopped after step 3, even on a loaded machine (at 1 s it did once).
+        rollout: { steps: STEPS, step_min_seconds: 3, step_min_requests: 5 },
       }),
     });
     expect(created.status).toBe(201);
@@ -117,8 +121,8 @@ describe('a rollout across instances, kill -9 and a restart', () => {
       second.child.kill('SIGTERM');
       expect(await second.exited, second.output().slice(-4000)).toBe(0);
       const stalled = await rollout(id);
-      await sleep(1500);
-      expect(await rollout(id)).toEqual(stalled); // nobody runs: nothing moves
+      await sleep(STEP_SECONDS_PLUS_MARGIN_MS);
+      expect(await rollout(id)).toEqual(stalled); // nobody runs: nothing moves, though step 4 is due by now
 
       const restarted = await start();
       live.add(restarted);
