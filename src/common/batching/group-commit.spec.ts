@@ -102,4 +102,61 @@ describe('GroupCommitter', () => {
     expect(settled.every((s) => s.status === 'rejected')).toBe(true);
     expect(calls).toBe(1);
   });
+
+  describe('linger', () => {
+    /** A committer whose writes wait for `gate` (when given) and record their batches. */
+    function lingering(lingerMs: number, gate?: Promise<void>) {
+      const writes: number[][] = [];
+      const committer = new GroupCommitter<number, number>({
+        maxBatch: 100,
+        maxInFlight: 1,
+        lingerMs,
+        write: async (items) => {
+          writes.push(items);
+          if (gate) await gate;
+          return items;
+        },
+      });
+      return { committer, writes };
+    }
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    it('after a write of n items, the next waits for n new items and goes as soon as they are there', async () => {
+      const gate = deferred();
+      const { committer, writes } = lingering(60_000, gate.promise);
+      const first = [1, 2, 3].map((n) => committer.submit(n));
+      await turn();
+      const queued = committer.submit(4); // arrives while [1, 2, 3] is in flight
+      gate.release();
+      await Promise.all(first);
+      await turn();
+      expect(writes).toEqual([[1, 2, 3]]); // 4 waits for company: 3 more, as many as the last write had
+      const next = [5, 6].map((n) => committer.submit(n));
+      await turn();
+      expect(writes).toHaveLength(1);
+      const last = committer.submit(7);
+      const started = performance.now();
+      expect(await Promise.all([queued, ...next, last])).toEqual([4, 5, 6, 7]);
+      expect(writes).toEqual([[1, 2, 3], [4, 5, 6, 7]]);
+      expect(performance.now() - started).toBeLessThan(1_000); // not the 60 s linger
+    });
+
+    it('goes with fewer items when the linger ends', async () => {
+      const { committer, writes } = lingering(40);
+      await Promise.all([1, 2].map((n) => committer.submit(n)));
+      const started = performance.now();
+      expect(await committer.submit(3)).toBe(3);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+      expect(writes).toEqual([[1, 2], [3]]);
+    });
+
+    it('does not wait when idle or after a write of one item', async () => {
+      const { committer, writes } = lingering(60_000);
+      const started = performance.now();
+      expect(await committer.submit(1)).toBe(1);
+      expect(await committer.submit(2)).toBe(2);
+      expect(writes).toEqual([[1], [2]]);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+  });
 });

@@ -5,6 +5,14 @@ export interface GroupCommitOptions<TItem, TResult> {
   maxBatch: number;
   /** Writes in flight at once; items arriving meanwhile queue up and coalesce into the next write. */
   maxInFlight: number;
+  /**
+   * After a write of n > 1 items finishes, the next write waits up to this long until n more items
+   * have arrived (those n callers' next requests, under a steady load), so that a write's fixed
+   * cost (a statement, a commit) is shared by twice as many items instead of the load splitting
+   * into two alternating halves. Nothing waits after a write of one item or when idle.
+   * Default 0: every write goes as soon as one may.
+   */
+  lingerMs?: number;
   /** Writes one batch; returns one result per item, in order. Must be all-or-nothing (one statement or transaction). */
   write: (items: TItem[]) => Promise<TResult[]>;
   /**
@@ -31,6 +39,11 @@ export class GroupCommitter<TItem, TResult> {
   private queue: Array<Pending<TItem, TResult>> = [];
   private inFlight = 0;
   private scheduled = false;
+  /** Set when a write of several items finishes: the next write waits for this many queued items … */
+  private fillTarget = 0;
+  /** … until this time (performance.now()) at the latest. */
+  private lingerUntil = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
   private writes = 0;
   private items = 0;
 
@@ -50,6 +63,20 @@ export class GroupCommitter<TItem, TResult> {
 
   private schedule(): void {
     if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.options.maxInFlight) return;
+    if (this.queue.length < this.fillTarget && performance.now() < this.lingerUntil) {
+      this.lingerTimer ??= setTimeout(
+        () => {
+          this.lingerTimer = undefined;
+          this.fillTarget = 0;
+          this.schedule();
+        },
+        Math.max(0, this.lingerUntil - performance.now()),
+      );
+      return;
+    }
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    this.fillTarget = 0;
     this.scheduled = true;
     // setImmediate, not a microtask: every request parsed in this turn of the event loop joins the batch.
     setImmediate(() => {
@@ -68,6 +95,11 @@ export class GroupCommitter<TItem, TResult> {
       this.items += batch.length;
       void this.writeBatch(batch).finally(() => {
         this.inFlight--;
+        const lingerMs = this.options.lingerMs ?? 0;
+        if (lingerMs > 0 && batch.length > 1) {
+          this.fillTarget = Math.min(maxBatch, this.queue.length + batch.length);
+          this.lingerUntil = performance.now() + lingerMs;
+        }
         this.schedule();
       });
     }

@@ -12,6 +12,15 @@ const MAX_BATCH = 1000;
  * per commit where four made ~10 (bench:assign prints it), and the batch grows with the load.
  */
 const MAX_IN_FLIGHT = 1;
+/**
+ * After a statement of several users, the next one waits up to 2 ms for as many new users, so
+ * concurrent callers share one statement instead of alternating between two half-size ones (the
+ * group-commit linger of Kafka's linger.ms or PostgreSQL's commit_delay, ended early once the batch
+ * is full). Costs a new user's first answer ≤ 2 ms, and only while new users keep coming.
+ * bench:assign --new-only, three alternating pairs: 22–23 users per commit instead of 17, and
+ * 0.22–0.26× bare Fastify per CPU-second instead of 0.19–0.24×, with p50 and p99 no worse.
+ */
+const LINGER_MS = 2;
 
 interface QueuedAssignment extends NewAssignment {
   key: string;
@@ -34,7 +43,7 @@ export class AssignmentWriter {
   private readonly committer: GroupCommitter<QueuedAssignment, Variant | null>;
 
   constructor(private readonly store: AssignmentStore) {
-    this.committer = new GroupCommitter({ maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, write: (batch) => this.write(batch) });
+    this.committer = new GroupCommitter({ maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT, lingerMs: LINGER_MS, write: (batch) => this.write(batch) });
   }
 
   /**
