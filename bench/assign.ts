@@ -232,8 +232,10 @@ async function main(): Promise<void> {
       }
       log(`warm-up (JIT): 3 s of each route`);
       runLoad(tmp, 'warmup-hello', { ...bare, durationS: 3 }, helloPids);
-      if (!newOnly) runLoad(tmp, 'warmup-variant', { ...variant, durationS: 3 }, appPids);
-      if (!newOnly) runLoad(tmp, 'warmup-me', { ...me, durationS: 3 }, appPids);
+      if (!newOnly) {
+        runLoad(tmp, 'warmup-variant', { ...variant, durationS: 3 }, appPids);
+        runLoad(tmp, 'warmup-me', { ...me, durationS: 3 }, appPids);
+      }
       await newUsers.run('warmup-new', 3);
 
       const bareRuns: Measured[] = [];
@@ -243,8 +245,10 @@ async function main(): Promise<void> {
       for (let round = 1; round <= 2; round++) {
         log(`round ${round}: bare Fastify GET /hello, ${newOnly ? '' : 'GET /auth/me, GET /ab-tests/user/variant (assigned users), '}brand-new users, ${durationS} s each, ${connections} connections`);
         bareRuns.push(runLoad(tmp, `hello-${round}`, bare, helloPids));
-        if (!newOnly) meRuns.push(runLoad(tmp, `me-${round}`, me, appPids));
-        if (!newOnly) variantRuns.push(runLoad(tmp, `variant-${round}`, variant, appPids));
+        if (!newOnly) {
+          meRuns.push(runLoad(tmp, `me-${round}`, me, appPids));
+          variantRuns.push(runLoad(tmp, `variant-${round}`, variant, appPids));
+        }
         newRuns.push(await newUsers.run(`new-${round}`, durationS));
       }
       const bareResult = mean(bareRuns);
